@@ -1,0 +1,20 @@
+"""sk_autoencoder: autoencoders as scikit-learn transformers, built on skorch."""
+
+__version__ = "0.1.0"
+
+from .autoencoder import AutoencoderTransformer
+from .persistence import ModelFormatError, load, save
+from .preprocessing import TabularPipeline, TabularPreprocessor, make_tabular_pipeline
+from .vae import VAEGenerator
+
+__all__ = [
+    "AutoencoderTransformer",
+    "ModelFormatError",
+    "TabularPipeline",
+    "TabularPreprocessor",
+    "VAEGenerator",
+    "__version__",
+    "load",
+    "make_tabular_pipeline",
+    "save",
+]

@@ -1,0 +1,564 @@
+"""The shared skorch ``NeuralNet`` subclass behind both estimators.
+
+What lives here: in-memory batching without a per-sample ``DataLoader`` (``get_dataset``,
+``get_split_datasets``, ``get_iterator``), loss assembly from named terms recorded in skorch's
+``history`` (``get_loss``), training-only corruption and the contractive penalty's gradient path
+(``infer``), ``random_state`` handling, input validation and feature names. The subclasses only
+say which module to build and which terms make up the loss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import numbers
+from types import MappingProxyType
+
+import numpy as np
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, PassthroughScoring
+from skorch.utils import to_tensor
+
+from .modules import FeatureBlocks, build_mlp, corrupt
+from .modules.corruption import NOISE_KINDS
+from .modules.networks import ACTIVATIONS
+
+# skorch constructor arguments that our estimators fix (they are not parameters).
+_FIXED_SKORCH_ARGS = ("module", "criterion", "iterator_train", "iterator_valid", "dataset")
+# Rows per forward pass at prediction time; large batches are fast and memory is small for
+# tables. ``iterator_valid__batch_size`` overrides it.
+_PREDICT_BATCH_SIZE = 8192
+# Below this many validation rows the automatic split is skipped and early stopping watches
+# the training loss instead: a handful of rows is too noisy to pick the best epoch.
+_MIN_VALIDATION_ROWS = 10
+
+
+def _never(self) -> bool:
+    return False
+
+
+class InMemoryDataset(torch.utils.data.Dataset):
+    """A whole data matrix held as one tensor; batches are slices, not per-row lookups."""
+
+    def __init__(self, X: torch.Tensor):
+        self.X = X
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return self.X[i], self.X[i]
+
+
+class TensorBatches:
+    """Iterate over ``(batch, None)`` slices of a tensor, reshuffled at every pass.
+
+    This replaces skorch's ``DataLoader`` for in-memory data: one permutation and one gather
+    per epoch instead of a Python call and a collate per row.
+    """
+
+    def __init__(self, X: torch.Tensor, batch_size: int, shuffle: bool):
+        self.X = X
+        self.batch_size = max(1, int(batch_size))
+        self.shuffle = shuffle
+
+    def __len__(self) -> int:
+        return -(-len(self.X) // self.batch_size)
+
+    def __iter__(self):
+        X = self.X
+        if self.shuffle:
+            X = X[torch.randperm(len(X)).to(X.device)]
+        for start in range(0, len(X), self.batch_size):
+            yield X[start : start + self.batch_size], None
+
+
+class HoldoutSplit:
+    """skorch ``train_split`` callable: a seeded random hold-out of ``fraction`` of the rows."""
+
+    def __init__(self, fraction: float, seed: int | None):
+        self.fraction = fraction
+        self.seed = seed
+
+    def __call__(self, dataset, y=None, **_):
+        n = len(dataset)
+        n_valid = int(round(n * self.fraction))
+        perm = check_random_state(self.seed).permutation(n)
+        valid, train = np.sort(perm[:n_valid]), np.sort(perm[n_valid:])
+        if isinstance(dataset, InMemoryDataset):
+            return InMemoryDataset(dataset.X[train]), InMemoryDataset(dataset.X[valid])
+        return (
+            torch.utils.data.Subset(dataset, train.tolist()),
+            torch.utils.data.Subset(dataset, valid.tolist()),
+        )
+
+
+def _dataset_tensor(dataset) -> torch.Tensor | None:
+    """The tensor behind an in-memory dataset (or a ``Subset`` of one), else None."""
+    if isinstance(dataset, InMemoryDataset):
+        return dataset.X
+    if isinstance(dataset, torch.utils.data.Subset) and isinstance(
+        dataset.dataset, InMemoryDataset
+    ):
+        return dataset.dataset.X[torch.as_tensor(dataset.indices, dtype=torch.long)]
+    return None
+
+
+class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralNet):
+    """Common machinery of :class:`AutoencoderTransformer` and :class:`VAEGenerator`."""
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=None,
+        activation="silu",
+        loss="mse",
+        sparsity=None,
+        sparsity_weight=1e-3,
+        sparsity_target=0.05,
+        contractive_weight=0.0,
+        noise=None,
+        noise_level=0.1,
+        architecture="mlp",
+        image_shape=None,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        max_epochs=200,
+        lr=3e-3,
+        batch_size=256,
+        optimizer=torch.optim.Adam,
+        train_split="auto",
+        callbacks=None,
+        warm_start=False,
+        verbose=0,
+        device="cpu",
+        random_state=None,
+        **kwargs,
+    ):
+        super().__init__(
+            module=None,
+            criterion=None,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            verbose=verbose,
+            device=device,
+            **kwargs,
+        )
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.loss = loss
+        self.sparsity = sparsity
+        self.sparsity_weight = sparsity_weight
+        self.sparsity_target = sparsity_target
+        self.contractive_weight = contractive_weight
+        self.noise = noise
+        self.noise_level = noise_level
+        self.architecture = architecture
+        self.image_shape = image_shape
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.random_state = random_state
+        for name in ("history_", "initialized_", "virtual_params_"):
+            vars(self).pop(name, None)
+
+    # ------------------------------------------------------------------ parameters
+    # skorch's ``__init__`` sets these three as instance attributes; as class-level defaults
+    # they behave the same and ``__init__`` stores nothing but parameters (scikit-learn's
+    # rule). ``initialize()`` replaces them with fresh instance attributes.
+    history_ = None
+    initialized_ = False
+    virtual_params_ = MappingProxyType({})
+
+    def _get_param_names(self):
+        # skorch's rule (every public attribute is a parameter, which keeps routed
+        # ``prefix__name`` parameters such as ``optimizer__weight_decay``) minus the skorch
+        # constructor arguments that these estimators fix.
+        return sorted(
+            k
+            for k in self.__dict__
+            if not k.endswith("_") and not k.startswith("_") and k not in _FIXED_SKORCH_ARGS
+        )
+
+    def _check_params(self, n_features: int) -> None:
+        """Validate parameters at fit time, with messages that name the fix."""
+
+        def fail(name, expected):
+            raise ValueError(
+                f"{type(self).__name__}: {name} must be {expected}, got {getattr(self, name)!r}."
+            )
+
+        k = self.n_components
+        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1:
+            fail("n_components", "a positive int (the code size, as in PCA)")
+        if self.activation not in ACTIVATIONS:
+            fail("activation", f"one of {sorted(ACTIVATIONS)}")
+        if self.loss not in ("mse", "bce"):
+            fail("loss", "'mse' (any real data) or 'bce' (data scaled to [0, 1])")
+        if self.sparsity not in (None, "l1", "kl"):
+            fail("sparsity", "None, 'l1' or 'kl'")
+        if self.noise not in (None, *NOISE_KINDS):
+            fail("noise", f"None or one of {NOISE_KINDS}")
+        if not 0 <= self.noise_level <= (10 if self.noise == "gaussian" else 1):
+            fail("noise_level", "a noise scale >= 0 (a share in [0, 1] for 'mask' and 'swap')")
+        if self.sparsity == "kl" and not 0 < self.sparsity_target < 1:
+            fail("sparsity_target", "a target activation rate in (0, 1)")
+        if self.sparsity_weight < 0 or self.contractive_weight < 0:
+            fail("sparsity_weight" if self.sparsity_weight < 0 else "contractive_weight", ">= 0")
+        if self.architecture != "mlp":
+            fail("architecture", "'mlp' (convolutional models arrive with image support)")
+        if not 0 < self.validation_fraction < 1:
+            fail("validation_fraction", "a share in (0, 1)")
+        hidden = self.hidden_layer_sizes
+        if hidden is not None and (
+            isinstance(hidden, numbers.Integral)
+            and hidden < 1
+            or not isinstance(hidden, numbers.Integral)
+            and not all(isinstance(h, numbers.Integral) and h >= 1 for h in hidden)
+        ):
+            fail("hidden_layer_sizes", "None (automatic) or a tuple of positive ints")
+        if self.loss == "bce" and self._fit_data_range is not None:
+            lo, hi = self._fit_data_range
+            if lo < 0 or hi > 1:
+                raise ValueError(
+                    f"{type(self).__name__}: loss='bce' needs data in [0, 1], got values in "
+                    f"[{lo:.3g}, {hi:.3g}]. Scale it (e.g. MinMaxScaler) or use loss='mse'."
+                )
+
+    _fit_data_range = None
+
+    def _hidden_sizes(self, n_features: int) -> list[int]:
+        """Hidden widths of the encoder (the decoder mirrors them).
+
+        Default: two layers, the first ``clip(2 * n_features, 32, 256)`` wide and the second half
+        of it, never narrower than twice the code.
+        """
+        if self.hidden_layer_sizes is None:
+            first = int(np.clip(2 * n_features, 32, 256))
+            return [max(first, 2 * self.n_components), max(first // 2, 2 * self.n_components)]
+        if isinstance(self.hidden_layer_sizes, numbers.Integral):
+            return [int(self.hidden_layer_sizes)]
+        return [int(h) for h in self.hidden_layer_sizes]
+
+    def _encoder_decoder(self, n_code_out: int):
+        d = self.n_features_in_
+        hidden = self._hidden_sizes(d)
+        encoder = build_mlp([d, *hidden, n_code_out], self.activation)
+        decoder = build_mlp([self.n_components, *hidden[::-1], d], self.activation)
+        return encoder, decoder
+
+    # ------------------------------------------------------------------ skorch hooks
+    def get_default_callbacks(self):
+        callbacks = list(super().get_default_callbacks())
+        for name in self._loss_term_names():
+            callbacks.append((f"train_{name}", PassthroughScoring(f"train_{name}", on_train=True)))
+            if self._uses_validation:
+                callbacks.append((f"valid_{name}", PassthroughScoring(f"valid_{name}")))
+        if self.early_stopping:
+            monitor = "valid_loss" if self._uses_validation else "train_loss"
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor=monitor,
+                        patience=self.n_iter_no_change,
+                        threshold=self.tol,
+                        load_best=True,
+                    ),
+                )
+            )
+        return callbacks
+
+    _uses_validation = False
+
+    def _loss_term_names(self) -> list[str]:
+        # Tolerant of not-yet-validated values: skorch builds callbacks inside set_params.
+        names = ["reconstruction"]
+        if self.sparsity:
+            names.append("sparsity")
+        if isinstance(self.contractive_weight, numbers.Real) and self.contractive_weight > 0:
+            names.append("contractive")
+        return names
+
+    def _resolve_train_split(self, n_samples: int):
+        if self.train_split != "auto":
+            return self.train_split
+        if not self.early_stopping or n_samples * self.validation_fraction < _MIN_VALIDATION_ROWS:
+            return None
+        return HoldoutSplit(self.validation_fraction, self._seed())
+
+    def get_dataset(self, X, y=None):
+        if isinstance(X, torch.Tensor):
+            return InMemoryDataset(X)
+        return super().get_dataset(X, y)
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        dataset = self.get_dataset(X, y)
+        split = self._resolve_train_split(len(dataset))
+        if not split:
+            return dataset, None
+        return split(dataset, **fit_params)
+
+    def get_iterator(self, dataset, training=False):
+        X = _dataset_tensor(dataset)
+        if X is None:  # a user-provided Dataset: skorch's DataLoader path
+            return super().get_iterator(dataset, training=training)
+        if training:
+            batch_size = getattr(self, "iterator_train__batch_size", self.batch_size)
+        else:
+            batch_size = getattr(
+                self, "iterator_valid__batch_size", max(self.batch_size, _PREDICT_BATCH_SIZE)
+            )
+        if batch_size == -1:
+            batch_size = len(X)
+        return TensorBatches(X.to(self.device), batch_size, shuffle=training)
+
+    def infer(self, x, **fit_params):
+        x = to_tensor(x, device=self.device)
+        if self.module_.training:
+            if self.noise:
+                x = corrupt(x, self.noise, self.noise_level, self._blocks.block_index)
+            if self.contractive_weight > 0:
+                x = x.detach().requires_grad_(True)
+        return self.module_(x, **fit_params), x
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        output, x_in = y_pred
+        terms = self._loss_terms(output, to_tensor(X, device=self.device), x_in, training)
+        total = sum(terms.values())
+        prefix = "train" if training else "valid"
+        for name, value in terms.items():
+            self.history.record_batch(f"{prefix}_{name}", value.item())
+        return total
+
+    def _loss_terms(self, output, x, x_in, training) -> dict:
+        raise NotImplementedError
+
+    def _penalty_terms(self, code, x_in, training) -> dict:
+        """Sparsity and contractive terms shared by both code types, weighted."""
+        terms = {}
+        if self.sparsity == "l1":
+            terms["sparsity"] = self.sparsity_weight * code.abs().sum(dim=1).mean()
+        elif self.sparsity == "kl":
+            from .modules import kl_sparsity
+
+            terms["sparsity"] = self.sparsity_weight * kl_sparsity(code, self.sparsity_target)
+        if self.contractive_weight > 0:
+            if training:
+                from .modules import contractive_penalty
+
+                value = contractive_penalty(code, x_in)
+            else:  # no input gradient path at validation; the term is reported as 0
+                value = code.new_zeros(())
+            terms["contractive"] = self.contractive_weight * value
+        return terms
+
+    # ------------------------------------------------------------------ fitting
+    def _seed(self) -> int | None:
+        if self.random_state is None:
+            return None
+        if isinstance(self.random_state, numbers.Integral):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(2**31 - 1))
+
+    @contextlib.contextmanager
+    def _seeded(self, offset: int = 0):
+        """Run a block under a fixed torch seed without touching the global RNG afterwards."""
+        seed = self._seed()
+        if seed is None:
+            yield
+            return
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed + offset)
+            yield
+
+    def _validate_X(self, X, reset: bool) -> np.ndarray:
+        X = validate_data(
+            self, X, reset=reset, dtype=[np.float32, np.float64], ensure_min_samples=1
+        )
+        return X
+
+    def _to_tensor(self, X: np.ndarray) -> torch.Tensor:
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        if not X.flags.writeable:
+            X = X.copy()
+        return torch.from_numpy(X)
+
+    def _set_feature_blocks(self, feature_blocks, n_features: int) -> None:
+        if feature_blocks is None:
+            kind = "binary" if self.loss == "bce" else "numeric"
+            self.feature_blocks_ = [(kind, 0, n_features)]
+            self._blocks = FeatureBlocks.uniform(kind, n_features)
+            return
+        blocks = [(str(k), int(a), int(b)) for k, a, b in feature_blocks]
+        covered = np.zeros(n_features, dtype=int)
+        for kind, a, b in blocks:
+            if kind not in ("numeric", "binary", "categorical") or not 0 <= a < b <= n_features:
+                raise ValueError(
+                    f"feature_blocks entry {(kind, a, b)!r} is invalid: expected (kind, start, "
+                    f"stop) with kind in 'numeric', 'binary', 'categorical' and "
+                    f"0 <= start < stop <= {n_features}."
+                )
+            covered[a:b] += 1
+        if not (covered == 1).all():
+            raise ValueError(
+                "feature_blocks must cover every column exactly once; columns "
+                f"{np.flatnonzero(covered != 1).tolist()[:10]} are not."
+            )
+        self.feature_blocks_ = blocks
+        self._blocks = FeatureBlocks(blocks, n_features)
+
+    def fit(self, X, y=None, feature_blocks=None, **fit_params):
+        """Fit the autoencoder on ``X`` (``y`` is ignored).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+        feature_blocks : list of (kind, start, stop), optional
+            Column types for a mixed table (``TabularPreprocessor.feature_blocks_``; passed
+            automatically by :func:`make_tabular_pipeline`): ``numeric`` columns are learned
+            with squared error, ``binary`` with cross-entropy, each ``categorical`` one-hot
+            block with a softmax cross-entropy.
+
+        Returns
+        -------
+        self
+        """
+        X = self._validate_X(X, reset=True)
+        self._prepare_fit(X, feature_blocks)
+        if not self.warm_start or not self.initialized_:
+            with self._seeded():
+                self.initialize()
+        return self._train(X, fit_params, routing="fit")
+
+    def partial_fit(self, X, y=None, feature_blocks=None, classes=None, **fit_params):
+        """Train for ``max_epochs`` more epochs on ``X`` without re-initialising (warm start).
+
+        The first call initialises the model like :meth:`fit`; later calls continue with the
+        same weights, optimizer state and history, so data can arrive in chunks.
+        """
+        first = not self.initialized_ or not hasattr(self, "n_features_in_")
+        X = self._validate_X(X, reset=first)
+        if first:
+            self._prepare_fit(X, feature_blocks)
+            with self._seeded():
+                self.initialize()
+        return self._train(X, fit_params, routing="partial_fit")
+
+    def _prepare_fit(self, X: np.ndarray, feature_blocks) -> None:
+        self._fit_data_range = (float(X.min()), float(X.max()))
+        self._check_params(X.shape[1])
+        self._prepare_fitted_state(X.shape[1], feature_blocks)
+        self._uses_validation = bool(self._resolve_train_split(X.shape[0]))
+
+    def _prepare_fitted_state(self, n_features: int, feature_blocks) -> None:
+        """Fitted attributes the module is built from (shared by fit and ``load``)."""
+        self._set_feature_blocks(feature_blocks, n_features)
+        self._n_features_out = self.n_components
+
+    def _train(self, X: np.ndarray, fit_params: dict, routing: str):
+        self._blocks.to(self.device)
+        offset = len(self.history) if self.history is not None else 0
+        with self._seeded(offset=offset):
+            NeuralNet.partial_fit(self, self._to_tensor(X), None, _routing_method=routing)
+        return self
+
+    def initialize_optimizer(self, triggered_directly=None):
+        # Adam's fused kernel is several times faster than the per-tensor loop for the many
+        # small steps of an autoencoder; used unless the user chose an implementation.
+        args, kwargs = self.get_params_for_optimizer("optimizer", self.get_all_learnable_params())
+        if self.optimizer in (torch.optim.Adam, torch.optim.AdamW) and not (
+            {"fused", "foreach", "differentiable"} & kwargs.keys()
+        ):
+            kwargs["fused"] = True
+        self.optimizer_ = self.optimizer(*args, **kwargs)
+        return self
+
+    def _set_training(self, training=True):
+        # skorch switches modes at every batch; walking the module tree each time is costly.
+        if getattr(self, "module_", None) is None or self.module_.training != training:
+            super()._set_training(training)
+
+    def initialize_criterion(self):
+        # The loss is assembled from named terms in ``get_loss``; no criterion module is used.
+        self.criterion_ = None
+        return self
+
+    def initialize_module(self):
+        self.module_ = self._build_module()
+        return self
+
+    def _build_module(self) -> torch.nn.Module:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ prediction helpers
+    def _batched(self, fn, X: np.ndarray) -> torch.Tensor:
+        """Concatenated ``fn(module, batch)`` over prediction batches of ``X``, in eval mode
+        without gradients.
+
+        float64 input runs through a float64 copy of the module: a row's result then does not
+        depend on which other rows share its batch (float32 matrix kernels round differently
+        for different batch sizes), and float64 callers get float64 precision.
+        """
+        module = self.module_
+        if X.dtype == np.float64:
+            module = copy.deepcopy(module).double()
+        module.eval()
+        X = np.ascontiguousarray(X)
+        Xt = torch.from_numpy(X.copy() if not X.flags.writeable else X)
+        if Xt.dtype not in (torch.float32, torch.float64):
+            Xt = Xt.float()
+        iterator = self.get_iterator(InMemoryDataset(Xt), training=False)
+        with torch.no_grad():
+            return torch.cat([fn(module, xb) for xb, _ in iterator])
+
+    def _check_input(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        return self._validate_X(X, reset=False)
+
+    def _check_codes(self, Z) -> np.ndarray:
+        check_is_fitted(self)
+        Z = check_array(Z, dtype=[np.float32, np.float64])
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"Z has {Z.shape[1]} columns, but {type(self).__name__} has n_components="
+                f"{self.n_components}: pass codes produced by transform()."
+            )
+        return Z
+
+    def _out(self, t: torch.Tensor, like: np.ndarray) -> np.ndarray:
+        dtype = like.dtype if like.dtype in (np.float32, np.float64) else np.float64
+        return t.detach().cpu().numpy().astype(dtype, copy=False)
+
+    def score(self, X, y=None) -> float:
+        """Mean of :meth:`score_samples` (higher is better), as ``PCA.score``; ``GridSearchCV``
+        uses it when no ``scoring`` is given."""
+        return float(np.mean(self.score_samples(X)))
+
+    # skorch's classifier-style methods make no sense for a transformer: hide them so that
+    # ``hasattr(est, "predict")`` is False (scikit-learn's checks and meta-estimators look).
+    predict = available_if(_never)(NeuralNet.predict)
+    predict_proba = available_if(_never)(NeuralNet.predict_proba)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.allow_nan = False
+        tags.non_deterministic = self.random_state is None
+        return tags

@@ -1,0 +1,144 @@
+"""``AutoencoderTransformer``: a deterministic autoencoder as a scikit-learn transformer."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ._base import BaseAutoencoder
+from .modules import Autoencoder, output_activation, per_feature_nll
+
+
+class AutoencoderTransformer(BaseAutoencoder):
+    """Autoencoder with the interface of :class:`sklearn.decomposition.PCA`.
+
+    ``transform`` gives the code (embedding), ``inverse_transform`` decodes codes back to the
+    input space, ``score_samples`` is the negative per-row reconstruction error (higher = more
+    normal) and ``score`` its mean. It is a :class:`skorch.NeuralNet`: skorch's callbacks,
+    ``history``, ``partial_fit``, ``warm_start`` and ``device`` all work.
+
+    The classic families are parameter settings (they compose):
+
+    ==============  ==========================================================
+    undercomplete   ``n_components=k`` with ``k < n_features``
+    sparse          ``sparsity="l1"`` or ``"kl"`` (``sparsity_target``), ``sparsity_weight``
+    contractive     ``contractive_weight > 0`` (exact encoder Jacobian penalty)
+    denoising       ``noise="gaussian" | "mask" | "swap"``, ``noise_level``
+    ==============  ==========================================================
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Size of the code.
+    hidden_layer_sizes : tuple of int or None, default=None
+        Encoder hidden widths; the decoder mirrors them. ``None``: two layers,
+        ``clip(2 * n_features, 32, 256)`` and half of it.
+    activation : str, default="silu"
+        One of ``relu, silu, gelu, tanh, elu, leaky_relu, sigmoid, identity``.
+    loss : {"mse", "bce"}, default="mse"
+        ``"mse"``: squared error with a linear output (for standardised data); ``"bce"``:
+        cross-entropy with a sigmoid output (data in [0, 1]). Mixed tables get per-column
+        losses from ``feature_blocks`` (see :func:`make_tabular_pipeline`).
+    sparsity : {None, "l1", "kl"}, default=None
+    sparsity_weight : float, default=1e-3
+    sparsity_target : float, default=0.05
+        Target mean activation (after a sigmoid) of each code unit for ``sparsity="kl"``.
+    contractive_weight : float, default=0.0
+        Weight of the squared Frobenius norm of the encoder's Jacobian.
+    noise : {None, "gaussian", "mask", "swap"}, default=None
+        Corruption of the input during training only (denoising autoencoder).
+    noise_level : float, default=0.1
+        Standard deviation (gaussian) or share of values corrupted (mask, swap).
+    architecture : {"mlp"}, default="mlp"
+    image_shape : tuple or None, default=None
+        Reserved for convolutional architectures.
+    early_stopping : bool, default=True
+        Stop when the validation loss (training loss if there is no validation split) has not
+        improved by ``tol`` (relative) for ``n_iter_no_change`` epochs, and restore the best
+        weights.
+    validation_fraction : float, default=0.1
+        Share of rows held out for early stopping when ``train_split="auto"``; skipped when
+        it would be fewer than 10 rows.
+    n_iter_no_change : int, default=10
+    tol : float, default=1e-4
+    max_epochs : int, default=200
+    lr : float, default=3e-3
+    batch_size : int, default=256
+    optimizer : torch optimizer class, default=torch.optim.Adam
+    train_split : "auto", None or callable, default="auto"
+        skorch's ``train_split``; ``"auto"`` is the seeded hold-out described above.
+    callbacks : list or None, default=None
+        Extra skorch callbacks (e.g. ``skorch.callbacks.ProgressBar()``).
+    warm_start : bool, default=False
+    verbose : int, default=0
+        1 prints skorch's per-epoch table.
+    device : str, default="cpu"
+    random_state : int, RandomState or None, default=None
+        Seeds weights, shuffling, the split and corruption; results then repeat bit for bit on
+        CPU. The global torch RNG is left untouched.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The fitted :class:`~sk_autoencoder.modules.Autoencoder`.
+    history_ : skorch.History
+        Per-epoch ``train_loss``, ``valid_loss`` and each loss term by name
+        (``train_reconstruction``, ``train_sparsity``, ``train_contractive``).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when X has string column names.
+    feature_blocks_ : list of (kind, start, stop)
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sk_autoencoder import AutoencoderTransformer
+    >>> X = load_digits().data / 16
+    >>> ae = AutoencoderTransformer(n_components=8, max_epochs=5, random_state=0).fit(X)
+    >>> ae.transform(X).shape
+    (1797, 8)
+    """
+
+    def _build_module(self) -> torch.nn.Module:
+        return Autoencoder(*self._encoder_decoder(self.n_components))
+
+    def _loss_terms(self, output, x, x_in, training) -> dict:
+        raw, code = output
+        terms = {"reconstruction": per_feature_nll(raw, x, self._blocks).mean()}
+        terms.update(self._penalty_terms(code, x_in, training))
+        return terms
+
+    def transform(self, X) -> np.ndarray:
+        """Encode ``X`` (n_samples, n_features) to codes (n_samples, n_components)."""
+        X = self._check_input(X)
+        return self._out(self._batched(lambda m, x: m.encode(x), X), X)
+
+    def inverse_transform(self, X) -> np.ndarray:
+        """Decode codes (n_samples, n_components) to the input space (n_samples, n_features).
+
+        Binary columns come back as probabilities, categorical blocks as per-level
+        probabilities (a :class:`TabularPreprocessor` turns them back into categories).
+        """
+        Z = self._check_codes(X)
+        decode = lambda m, z: output_activation(m.decode(z), self._blocks)  # noqa: E731
+        return self._out(self._batched(decode, Z), Z)
+
+    def reconstruction_error(self, X, per_feature: bool = False) -> np.ndarray:
+        """Reconstruction error of each row (higher = worse).
+
+        Returns the mean over columns of the per-column loss (squared error for numeric
+        columns, cross-entropy for binary and categorical ones), shape (n_samples,); with
+        ``per_feature=True`` the per-column losses themselves, shape (n_samples, n_features).
+        """
+        X = self._check_input(X)
+
+        def errors(m, xb):
+            raw, _ = m(xb)
+            return per_feature_nll(raw, xb, self._blocks)
+
+        err = self._batched(errors, X).double().cpu().numpy()
+        return err if per_feature else err.mean(axis=1)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Negative reconstruction error of each row (higher = more normal), shape (n_samples,)."""
+        return -self.reconstruction_error(X)

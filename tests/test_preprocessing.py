@@ -1,0 +1,482 @@
+"""Tests for TabularPreprocessor, TabularPipeline and make_tabular_pipeline.
+
+The final estimator here is a tiny PCA-like stand-in, so these tests do not depend on the
+neural estimators.
+"""
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.decomposition import PCA
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils import check_random_state
+
+from sk_autoencoder.preprocessing import (
+    TabularPipeline,
+    TabularPreprocessor,
+    make_tabular_pipeline,
+)
+
+
+class StandInAE(TransformerMixin, BaseEstimator):
+    """Linear 'autoencoder' (PCA via SVD) that records the feature_blocks it was fitted with."""
+
+    def __init__(self, n_components=2):
+        self.n_components = n_components
+
+    def fit(self, X, y=None, feature_blocks=None):
+        X = np.asarray(X, dtype=np.float64)
+        self.feature_blocks_ = feature_blocks
+        self.n_features_in_ = X.shape[1]
+        self.mean_ = X.mean(axis=0)
+        _, _, vt = np.linalg.svd(X - self.mean_, full_matrices=False)
+        self.components_ = vt[: self.n_components]
+        return self
+
+    def transform(self, X):
+        return (np.asarray(X, dtype=np.float64) - self.mean_) @ self.components_.T
+
+    def inverse_transform(self, Z):
+        return np.asarray(Z) @ self.components_ + self.mean_
+
+    def score_samples(self, X):
+        X = np.asarray(X, dtype=np.float64)
+        return -((self.inverse_transform(self.transform(X)) - X) ** 2).mean(axis=1)
+
+    def score(self, X, y=None):
+        return float(self.score_samples(X).mean())
+
+    def sample(self, n_samples=1, random_state=None):
+        rng = check_random_state(random_state)
+        return self.inverse_transform(rng.standard_normal((n_samples, self.n_components)))
+
+
+@pytest.fixture
+def frame():
+    """A small mixed table with NaN, ints, float32, category, bool, str and object columns."""
+    return pd.DataFrame(
+        {
+            "temp": [20.5, np.nan, 18.0, 25.25, 19.0, np.nan, 22.0, 21.5],
+            "count": np.array([3, 1, 4, 1, 5, 9, 2, 6], dtype=np.int64),
+            "ratio": np.array([0.5, 0.25, 1.0, 2.0, 0.0, 1.5, 0.75, 3.0], dtype=np.float32),
+            "dir": pd.Categorical(
+                ["N", "S", "N", None, "E", "N", "S", "E"], categories=["E", "N", "S", "W"]
+            ),
+            "rain": [True, False, False, True, False, True, False, False],
+            "city": pd.Series(["a", "b", "a", "c", None, "b", "a", "b"], dtype="str"),
+            "note": pd.Series(["x", None, "y", "x", "y", "x", "x", "y"], dtype=object),
+            "visits": pd.array([1, None, 3, 4, 5, 6, 7, 8], dtype="Int64"),
+        }
+    )
+
+
+def _weather(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "temp": rng.normal(20, 5, n),
+            "humid": rng.uniform(0, 100, n),
+            "dir": rng.choice(["N", "E", "S", "W"], n),
+            "rain": rng.random(n) < 0.3,
+        }
+    )
+
+
+# --------------------------------------------------------------------------- round trip
+
+
+def test_round_trip_restores_values_and_dtypes(frame):
+    pre = TabularPreprocessor(min_frequency=0)
+    Xt = pre.fit_transform(frame)
+    assert Xt.dtype == np.float32
+    assert Xt.shape == (len(frame), pre.n_features_out_)
+    assert not np.isnan(Xt).any()
+
+    back = pre.inverse_transform(Xt)
+    assert list(back.columns) == list(frame.columns)
+    assert list(back.dtypes) == list(frame.dtypes)
+    pd.testing.assert_frame_equal(back, frame, check_exact=False, rtol=1e-5, atol=1e-5)
+    assert back["dir"].cat.categories.tolist() == ["E", "N", "S", "W"]
+    assert back["temp"].isna().tolist() == frame["temp"].isna().tolist()
+    assert back["note"][1] is None  # the training missing sentinel comes back
+    assert back["visits"][1] is pd.NA
+
+
+def test_numeric_encoding_standardises_and_imputes(frame):
+    pre = TabularPreprocessor().fit(frame)
+    Xt = pre.transform(frame)
+    t = slice(*pre.column_slices_["temp"])
+    value, indicator = Xt[:, t].T
+    observed = frame["temp"].notna().to_numpy()
+    assert value[observed].mean() == pytest.approx(0, abs=1e-6)
+    assert value[observed].std() == pytest.approx(1, abs=1e-5)
+    assert (value[~observed] == 0).all()  # imputed with the mean, i.e. 0 after scaling
+    np.testing.assert_array_equal(indicator, ~observed)
+    assert pre.mean_["temp"] == pytest.approx(frame["temp"].mean())
+    assert pre.indicator_columns_ == ["temp", "visits"]
+
+
+def test_scale_false_keeps_raw_values_and_constant_column():
+    df = pd.DataFrame({"a": [1.0, np.nan, 3.0], "c": [7.0, 7.0, 7.0]})
+    Xt = TabularPreprocessor(scale=False).fit_transform(df)
+    np.testing.assert_allclose(Xt[:, 0], [1.0, 2.0, 3.0])
+    Xt = TabularPreprocessor().fit_transform(df)
+    np.testing.assert_allclose(Xt[:, 2], 0.0)  # constant column: centred, divided by 1
+
+
+def test_no_missing_indicator_when_disabled(frame):
+    pre = TabularPreprocessor(missing_indicator=False).fit(frame)
+    assert "binary" not in {kind for kind, _, _ in pre.feature_blocks_}
+    assert pre.inverse_transform(pre.transform(frame))["temp"].notna().all()
+
+
+def test_inverse_accepts_probabilities_and_logits(frame):
+    pre = TabularPreprocessor(min_frequency=0).fit(frame)
+    Xt = pre.transform(frame).astype(np.float64)
+    a, b = pre.column_slices_["city"]
+    soft = Xt.copy()
+    soft[:, a:b] = 0.1 + 0.7 * Xt[:, a:b]  # probabilities-ish
+    logits = Xt.copy()
+    logits[:, a:b] = 5.0 * Xt[:, a:b] - 3.0  # negative logits, still argmax-correct
+    for X in (soft, logits):
+        pd.testing.assert_series_equal(pre.inverse_transform(X)["city"], frame["city"])
+
+
+def test_missing_indicator_above_half_gives_nan():
+    df = pd.DataFrame({"t": [1.0, 2.0, np.nan, 4.0]})
+    pre = TabularPreprocessor().fit(df)
+    X = np.array([[0.3, 0.49], [0.3, 0.51]])
+    back = pre.inverse_transform(X)
+    assert np.isfinite(back["t"][0]) and np.isnan(back["t"][1])
+
+
+def test_integer_column_rounds_back():
+    df = pd.DataFrame({"n": np.array([1, 2, 3, 4], dtype=np.int32)})
+    pre = TabularPreprocessor().fit(df)
+    back = pre.inverse_transform(pre.transform(df) + 0.01)
+    assert back["n"].dtype == np.int32
+    assert back["n"].tolist() == [1, 2, 3, 4]
+
+
+# --------------------------------------------------------------------------- categories
+
+
+def test_rare_levels_grouped_and_decoded_to_most_frequent():
+    s = ["a"] * 50 + ["b"] * 45 + ["c"] * 3 + ["d"] * 2
+    df = pd.DataFrame({"lvl": s})
+    for mf in (0.05, 4):
+        pre = TabularPreprocessor(min_frequency=mf).fit(df)
+        assert pre.categories_["lvl"] == ["a", "b"]
+        assert pre.infrequent_categories_["lvl"] == ["c", "d"]
+        assert pre.get_feature_names_out().tolist() == ["lvl=a", "lvl=b", "lvl=__infrequent__"]
+        Xt = pre.transform(df)
+        np.testing.assert_array_equal(Xt[95:, 2], 1.0)
+        back = pre.inverse_transform(Xt)["lvl"].tolist()
+        assert back == ["a"] * 50 + ["b"] * 45 + ["c"] * 5
+
+
+def test_max_categories_caps_block_width():
+    df = pd.DataFrame({"lvl": ["a"] * 5 + ["b"] * 4 + ["c"] * 3 + ["d"] * 2})
+    pre = TabularPreprocessor(min_frequency=0, max_categories=3).fit(df)
+    assert pre.categories_["lvl"] == ["a", "b"]
+    assert pre.infrequent_categories_["lvl"] == ["c", "d"]
+    assert pre.column_slices_["lvl"] == (0, 3)
+
+
+def test_unseen_levels_never_fail():
+    train = pd.DataFrame(
+        {
+            "rare": ["a"] * 9 + ["z"],  # has an infrequent level
+            "miss": ["a"] * 5 + [None] + ["b"] * 4,  # has a missing level
+            "plain": ["a"] * 5 + ["b"] * 5,  # neither
+        }
+    )
+    pre = TabularPreprocessor(min_frequency=2).fit(train)
+    test = pd.DataFrame({"rare": ["new", None], "miss": ["new", "a"], "plain": ["new", "b"]})
+    Xt = pre.transform(test)
+    assert Xt.shape == (2, pre.n_features_out_)  # no row dropped
+    names = list(pre.get_feature_names_out())
+    row = dict(zip(names, Xt[0]))
+    assert row["rare=__infrequent__"] == 1 and row["rare=a"] == 0
+    assert row["miss=__missing__"] == 1
+    a, b = pre.column_slices_["plain"]
+    assert (Xt[0, a:b] == 0).all()
+    assert dict(zip(names, Xt[1]))["rare=__infrequent__"] == 1  # missing, no missing level
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def test_blocks_cover_every_column_once_with_right_kinds(frame):
+    pre = TabularPreprocessor(min_frequency=0).fit(frame)
+    covered = []
+    for kind, a, b in pre.feature_blocks_:
+        assert kind in {"numeric", "binary", "categorical"} and a < b
+        covered.extend(range(a, b))
+    assert covered == list(range(pre.n_features_out_))
+
+    kinds = {}
+    for kind, a, b in pre.feature_blocks_:
+        for j in range(a, b):
+            kinds[j] = kind
+    names = pre.get_feature_names_out()
+    for j, name in enumerate(names):
+        expected = (
+            "categorical" if "=" in name else "binary" if name.endswith("__missing") else "numeric"
+        )
+        assert kinds[j] == expected, name
+    for col in pre.categorical_columns_:
+        assert ("categorical", *pre.column_slices_[col]) in pre.feature_blocks_
+
+    slices = [pre.column_slices_[c] for c in frame.columns]
+    assert slices[0][0] == 0 and slices[-1][1] == pre.n_features_out_
+    assert all(s[1] == t[0] for s, t in zip(slices, slices[1:]))
+
+
+def test_consecutive_numeric_columns_share_a_block():
+    df = pd.DataFrame({"a": [1.0, 2.0, 4.0], "b": [0.0, 1.0, 0.5], "c": ["x", "y", "x"]})
+    pre = TabularPreprocessor().fit(df)
+    assert pre.feature_blocks_ == [("numeric", 0, 2), ("categorical", 2, 4)]
+    assert pre.column_slices_ == {"a": (0, 1), "b": (1, 2), "c": (2, 4)}
+
+
+def test_feature_names(frame):
+    pre = TabularPreprocessor(min_frequency=0).fit(frame)
+    names = pre.get_feature_names_out().tolist()
+    assert names[:3] == ["temp", "temp__missing", "count"]
+    assert ["dir=E", "dir=N", "dir=S", "dir=__missing__"] == names[4:8]
+    assert "rain=False" in names and "rain=True" in names
+    assert "visits__missing" in names
+    assert len(names) == pre.n_features_out_
+    assert pre.feature_names_in_.tolist() == list(frame.columns)
+    assert pre.n_features_in_ == frame.shape[1]
+    assert pre.numeric_columns_ == ["temp", "count", "ratio", "visits"]
+
+
+def test_set_output_pandas(frame):
+    pre = TabularPreprocessor().set_output(transform="pandas").fit(frame)
+    out = pre.transform(frame)
+    assert list(out.columns) == pre.get_feature_names_out().tolist()
+    pd.testing.assert_frame_equal(pre.inverse_transform(out), frame, check_exact=False)
+
+
+def test_explicit_column_lists():
+    df = pd.DataFrame({"code": [1, 2, 1, 3], "txt": ["1.5", "2", None, "4"]})
+    pre = TabularPreprocessor(categorical_columns=["code"], numeric_columns="txt").fit(df)
+    assert pre.categorical_columns_ == ["code"] and pre.numeric_columns_ == ["txt"]
+    back = pre.inverse_transform(pre.transform(df))
+    assert back["code"].tolist() == [1, 2, 1, 3] and back["code"].dtype == df["code"].dtype
+    np.testing.assert_allclose(back["txt"], [1.5, 2.0, np.nan, 4.0])
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_missing_column_error_names_it():
+    pre = TabularPreprocessor().fit(_weather(20))
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['humid'\].*present during fit"):
+        pre.transform(_weather(5).drop(columns="humid"))
+
+
+def test_extra_column_error_names_it():
+    pre = TabularPreprocessor().fit(_weather(20))
+    with pytest.raises(ValueError, match=r"\['wind'\] that were not present during fit"):
+        pre.transform(_weather(5).assign(wind=1.0))
+
+
+def test_columns_are_matched_by_name():
+    df = _weather(20)
+    pre = TabularPreprocessor().fit(df)
+    np.testing.assert_array_equal(pre.transform(df[df.columns[::-1]]), pre.transform(df))
+
+
+def test_non_numeric_text_in_numeric_column():
+    pre = TabularPreprocessor().fit(pd.DataFrame({"temp": [1.0, 2.0, 3.0, 4.0]}))
+    bad = pd.DataFrame({"temp": pd.Series(["1", "2", "3", "abc"], dtype=object)})
+    msg = r"column 'temp' is numeric in training but contains non-numeric value 'abc' \(row 3\)"
+    with pytest.raises(ValueError, match=msg):
+        pre.transform(bad)
+    with pytest.raises(ValueError, match=r"'temp' was declared numeric.*'abc'"):
+        TabularPreprocessor(numeric_columns=["temp"]).fit(bad)
+
+
+def test_infinite_value_rejected():
+    with pytest.raises(ValueError, match=r"column 'a' contains an infinite value"):
+        TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, np.inf]}))
+
+
+@pytest.mark.parametrize("method", ["fit", "transform"])
+def test_empty_input(method):
+    df = _weather(10)
+    pre = TabularPreprocessor().fit(df)
+    with pytest.raises(ValueError, match=rf"0 rows; TabularPreprocessor.{method}"):
+        getattr(pre, method)(df.iloc[:0])
+
+
+def test_inverse_wrong_width():
+    pre = TabularPreprocessor().fit(_weather(20))
+    with pytest.raises(ValueError, match=rf"shape \(n_samples, {pre.n_features_out_}\)"):
+        pre.inverse_transform(np.zeros((3, pre.n_features_out_ + 1)))
+
+
+def test_not_fitted():
+    with pytest.raises(NotFittedError):
+        TabularPreprocessor().transform(_weather(3))
+
+
+def test_parameter_and_input_errors():
+    df = _weather(10)
+    with pytest.raises(ValueError, match=r"categorical_columns names column\(s\) \['nope'\]"):
+        TabularPreprocessor(categorical_columns=["nope"]).fit(df)
+    with pytest.raises(ValueError, match=r"\['dir'\] are listed in both"):
+        TabularPreprocessor(categorical_columns=["dir"], numeric_columns=["dir"]).fit(df)
+    with pytest.raises(ValueError, match="min_frequency"):
+        TabularPreprocessor(min_frequency=1.5).fit(df)
+    with pytest.raises(ValueError, match="max_categories"):
+        TabularPreprocessor(max_categories=0).fit(df)
+    with pytest.raises(TypeError, match=r"column 'when' has dtype datetime64"):
+        TabularPreprocessor().fit(df.assign(when=pd.Timestamp("2024-01-01")))
+    with pytest.raises(ValueError, match=r"reshape\(-1, 1\)"):
+        TabularPreprocessor().fit(np.arange(4.0))
+    with pytest.raises(ValueError, match="to_frame"):
+        TabularPreprocessor().fit(df["temp"])
+    pre = TabularPreprocessor().fit(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="X has 3 features, but .* expecting 2 features"):
+        pre.transform(np.zeros((3, 3)))
+
+
+# --------------------------------------------------------------------------- numpy input
+
+
+def test_numpy_float_round_trip():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    X[[2, 5], 1] = np.nan
+    pre = TabularPreprocessor().fit(X)
+    assert pre.feature_names_in_.tolist() == ["x0", "x1", "x2"]
+    assert pre.get_feature_names_out().tolist() == ["x0", "x1", "x1__missing", "x2"]
+    back = pre.inverse_transform(pre.transform(X))
+    assert isinstance(back, np.ndarray) and back.dtype == X.dtype
+    np.testing.assert_allclose(back, X, rtol=1e-5, atol=1e-5)
+
+
+def test_numpy_int_and_object_round_trip():
+    Xi = np.array([[1, 10], [2, 20], [3, 30]])
+    pre = TabularPreprocessor().fit(Xi)
+    back = pre.inverse_transform(pre.transform(Xi))
+    assert back.dtype == Xi.dtype
+    np.testing.assert_array_equal(back, Xi)
+
+    Xo = np.array([[1.5, "a"], [np.nan, "b"], [2.5, None], [3.0, "a"]], dtype=object)
+    pre = TabularPreprocessor(min_frequency=0).fit(Xo)
+    assert pre.numeric_columns_ == ["x0"] and pre.categorical_columns_ == ["x1"]
+    back = pre.inverse_transform(pre.transform(Xo))
+    assert back.dtype == object
+    np.testing.assert_allclose(back[:, 0].astype(float), Xo[:, 0].astype(float))
+    assert back[:, 1].tolist() == ["a", "b", None, "a"]
+
+
+def test_numpy_input_works_without_pandas():
+    # Load the module file on its own with pandas made unimportable.
+    path = Path(__file__).resolve().parents[1] / "sk_autoencoder" / "preprocessing.py"
+    code = f"""
+import sys, importlib.util
+sys.modules["pandas"] = None
+import numpy as np
+spec = importlib.util.spec_from_file_location("prep", {str(path)!r})
+mod = importlib.util.module_from_spec(spec)
+sys.modules["prep"] = mod
+spec.loader.exec_module(mod)
+X = np.array([[1.0, "a"], [np.nan, "b"], [3.0, "a"]], dtype=object)
+pre = mod.TabularPreprocessor(min_frequency=0).fit(X)
+back = pre.inverse_transform(pre.transform(X))
+assert back[:, 1].tolist() == ["a", "b", "a"], back
+assert sys.modules["pandas"] is None
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+# --------------------------------------------------------------------------- pipeline
+
+
+def test_pipeline_passes_feature_blocks_and_round_trips():
+    df = _weather(60)
+    pipe = make_tabular_pipeline(StandInAE(n_components=7))
+    assert isinstance(pipe, TabularPipeline)
+    assert [name for name, _ in pipe.steps] == ["preprocess", "autoencoder"]
+    pipe.fit(df)
+    pre, ae = pipe.named_steps["preprocess"], pipe.named_steps["autoencoder"]
+    assert isinstance(ae, StandInAE)  # the fit-time proxy is gone
+    assert ae.feature_blocks_ == pre.feature_blocks_
+    assert ae.feature_blocks_ is not pre.feature_blocks_
+    codes = pipe.transform(df)
+    assert codes.shape == (60, 7)
+    back = pipe.inverse_transform(codes)  # full rank: exact reconstruction
+    pd.testing.assert_frame_equal(back, df, check_exact=False, atol=1e-4)
+    assert pipe.score_samples(df).shape == (60,)
+
+
+def test_pipeline_fit_transform_matches_fit_then_transform():
+    df = _weather(40)
+    pipe = make_tabular_pipeline(StandInAE(n_components=3))
+    Z = pipe.fit_transform(df)
+    assert pipe.named_steps["autoencoder"].feature_blocks_ is not None
+    np.testing.assert_allclose(Z, pipe.transform(df))
+
+
+def test_pipeline_with_estimator_without_feature_blocks():
+    df = _weather(40)
+    pipe = make_tabular_pipeline(PCA(n_components=2)).fit(df)
+    assert pipe.transform(df).shape == (40, 2)
+    assert isinstance(pipe.named_steps["autoencoder"], PCA)
+
+
+def test_pipeline_restores_final_step_after_error():
+    ae = StandInAE()
+    pipe = make_tabular_pipeline(ae)
+    with pytest.raises(ValueError, match="0 rows"):
+        pipe.fit(_weather(5).iloc[:0])
+    assert pipe.steps[-1][1] is ae
+
+
+def test_pipeline_clone_gridsearch_pickle():
+    df = _weather(80)
+    pipe = make_tabular_pipeline(StandInAE(), TabularPreprocessor(min_frequency=0.1))
+    cloned = clone(pipe)
+    assert type(cloned) is TabularPipeline
+    assert cloned.get_params()["preprocess__min_frequency"] == 0.1
+
+    search = GridSearchCV(pipe, {"autoencoder__n_components": [1, 3]}, cv=2).fit(df)
+    assert search.best_params_ == {"autoencoder__n_components": 3}
+    best = search.best_estimator_
+    assert best.named_steps["autoencoder"].feature_blocks_ == (
+        best.named_steps["preprocess"].feature_blocks_
+    )
+
+    pipe.fit(df)
+    restored = pickle.loads(pickle.dumps(pipe))
+    np.testing.assert_allclose(restored.transform(df), pipe.transform(df))
+    pd.testing.assert_frame_equal(
+        restored.inverse_transform(restored.transform(df)),
+        pipe.inverse_transform(pipe.transform(df)),
+    )
+
+
+def test_pipeline_sample_returns_dataframe_rows():
+    df = _weather(60)
+    pipe = make_tabular_pipeline(StandInAE(n_components=2)).fit(df)
+    rows = pipe.sample(5, random_state=0)
+    assert isinstance(rows, pd.DataFrame) and rows.shape == (5, df.shape[1])
+    assert list(rows.dtypes) == list(df.dtypes)
+    assert set(rows["dir"]) <= {"N", "E", "S", "W"}
+    pd.testing.assert_frame_equal(rows, pipe.sample(5, random_state=0))
+
+    assert not hasattr(make_tabular_pipeline(PCA()), "sample")
