@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import math
 import numbers
 from types import MappingProxyType
 
@@ -21,7 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, PassthroughScoring
+from skorch.callbacks import EarlyStopping, LRScheduler, PassthroughScoring
 from skorch.utils import to_tensor
 
 from .modules import FeatureBlocks, build_mlp, corrupt
@@ -36,6 +37,8 @@ _PREDICT_BATCH_SIZE = 8192
 # Below this many validation rows the automatic split is skipped and early stopping watches
 # the training loss instead: a handful of rows is too noisy to pick the best epoch.
 _MIN_VALIDATION_ROWS = 10
+# Optimizer steps that ``max_epochs="auto"`` aims for.
+_AUTO_STEPS = 2500
 
 
 def _never(self) -> bool:
@@ -98,6 +101,24 @@ class HoldoutSplit:
         )
 
 
+class WarmupCosine:
+    """Learning-rate multiplier for ``LambdaLR``: a linear warm-up over the first 5% of the
+    steps, then a cosine decay to 1% of ``lr`` (a one-cycle schedule; Smith & Topin, 2017).
+    Past ``total_steps`` it stays at the floor, so extra ``partial_fit`` steps are safe."""
+
+    def __init__(self, total_steps: int, warmup: float = 0.05, floor: float = 0.01):
+        self.total_steps = max(1, int(total_steps))
+        self.warmup = warmup
+        self.floor = floor
+
+    def __call__(self, step: int) -> float:
+        t = min(step / self.total_steps, 1.0)
+        if t < self.warmup:
+            return self.floor + (1 - self.floor) * t / self.warmup
+        t = (t - self.warmup) / (1 - self.warmup)
+        return self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * t))
+
+
 def _dataset_tensor(dataset) -> torch.Tensor | None:
     """The tensor behind an in-memory dataset (or a ``Subset`` of one), else None."""
     if isinstance(dataset, InMemoryDataset):
@@ -117,7 +138,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         n_components=2,
         *,
         hidden_layer_sizes=None,
-        activation="silu",
+        activation="gelu",
         loss="mse",
         sparsity=None,
         sparsity_weight=1e-3,
@@ -131,9 +152,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
-        max_epochs=200,
-        lr=3e-3,
-        batch_size=256,
+        max_epochs="auto",
+        lr="auto",
+        lr_schedule="onecycle",
+        batch_size="auto",
         optimizer=torch.optim.Adam,
         train_split="auto",
         callbacks=None,
@@ -173,6 +195,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.lr_schedule = lr_schedule
         self.random_state = random_state
         for name in ("history_", "initialized_", "virtual_params_"):
             vars(self).pop(name, None)
@@ -222,6 +245,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             fail("sparsity_weight" if self.sparsity_weight < 0 else "contractive_weight", ">= 0")
         if self.architecture != "mlp":
             fail("architecture", "'mlp' (convolutional models arrive with image support)")
+        if self.lr != "auto" and not (isinstance(self.lr, numbers.Real) and self.lr > 0):
+            fail("lr", "'auto' or a positive float")
+        for name in ("batch_size", "max_epochs"):
+            value = getattr(self, name)
+            if value != "auto" and not (isinstance(value, numbers.Integral) and value >= 1):
+                fail(name, "'auto' or a positive int")
+        if self.lr_schedule not in ("onecycle", None):
+            fail("lr_schedule", "'onecycle' (warm-up then cosine decay) or None (constant lr)")
         if not 0 < self.validation_fraction < 1:
             fail("validation_fraction", "a share in (0, 1)")
         hidden = self.hidden_layer_sizes
@@ -245,11 +276,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
     def _hidden_sizes(self, n_features: int) -> list[int]:
         """Hidden widths of the encoder (the decoder mirrors them).
 
-        Default: two layers, the first ``clip(2 * n_features, 32, 256)`` wide and the second half
-        of it, never narrower than twice the code.
+        Default: two layers, the first ``8 * n_features`` rounded to a power of two in
+        [64, 256], the second half of it, never narrower than twice the code.
         """
         if self.hidden_layer_sizes is None:
-            first = int(np.clip(2 * n_features, 32, 256))
+            first = int(np.clip(2 ** round(math.log2(8 * n_features)), 64, 256))
             return [max(first, 2 * self.n_components), max(first // 2, 2 * self.n_components)]
         if isinstance(self.hidden_layer_sizes, numbers.Integral):
             return [int(self.hidden_layer_sizes)]
@@ -269,6 +300,19 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             callbacks.append((f"train_{name}", PassthroughScoring(f"train_{name}", on_train=True)))
             if self._uses_validation:
                 callbacks.append((f"valid_{name}", PassthroughScoring(f"valid_{name}")))
+        if self.lr_schedule == "onecycle":
+            total = self._max_epochs * math.ceil(self._n_train / self._batch_size)
+            callbacks.append(
+                (
+                    "lr_schedule",
+                    LRScheduler(
+                        torch.optim.lr_scheduler.LambdaLR,
+                        lr_lambda=WarmupCosine(total),
+                        step_every="batch",
+                        event_name=None,
+                    ),
+                )
+            )
         if self.early_stopping:
             monitor = "valid_loss" if self._uses_validation else "train_loss"
             callbacks.append(
@@ -284,7 +328,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             )
         return callbacks
 
+    # Resolved at fit time from the data size (``_prepare_fit``).
     _uses_validation = False
+    _n_train = 1
+    _batch_size = 256
+    _max_epochs = 100
 
     def _loss_term_names(self) -> list[str]:
         # Tolerant of not-yet-validated values: skorch builds callbacks inside set_params.
@@ -315,15 +363,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         return split(dataset, **fit_params)
 
     def get_iterator(self, dataset, training=False):
+        prefix = "iterator_train" if training else "iterator_valid"
+        kwargs = self.get_params_for(prefix)
+        default = self._batch_size if training else max(self._batch_size, _PREDICT_BATCH_SIZE)
+        batch_size = kwargs.pop("batch_size", default)
         X = _dataset_tensor(dataset)
-        if X is None:  # a user-provided Dataset: skorch's DataLoader path
-            return super().get_iterator(dataset, training=training)
-        if training:
-            batch_size = getattr(self, "iterator_train__batch_size", self.batch_size)
-        else:
-            batch_size = getattr(
-                self, "iterator_valid__batch_size", max(self.batch_size, _PREDICT_BATCH_SIZE)
-            )
+        if X is None:  # a user-provided Dataset: a DataLoader, as skorch does
+            kwargs.setdefault("shuffle", training)
+            return torch.utils.data.DataLoader(dataset, batch_size=batch_size, **kwargs)
         if batch_size == -1:
             batch_size = len(X)
         return TensorBatches(X.to(self.device), batch_size, shuffle=training)
@@ -466,6 +513,24 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         self._check_params(X.shape[1])
         self._prepare_fitted_state(X.shape[1], feature_blocks)
         self._uses_validation = bool(self._resolve_train_split(X.shape[0]))
+        self._resolve_schedule(X.shape[0])
+
+    def _resolve_schedule(self, n_samples: int) -> None:
+        """Batch size and epochs for ``"auto"``: batches of ``n_train / 64`` rows (a power of
+        two in [32, 1024]) and enough epochs for about 2,500 optimizer steps (20 to 500)."""
+        n_train = n_samples
+        if self._uses_validation and self.train_split == "auto":
+            n_train = n_samples - int(round(n_samples * self.validation_fraction))
+        self._n_train = max(1, n_train)
+        if self.batch_size == "auto":
+            self._batch_size = int(np.clip(2 ** round(math.log2(max(n_train / 64, 1))), 32, 1024))
+        else:
+            self._batch_size = int(self.batch_size)
+        if self.max_epochs == "auto":
+            steps = math.ceil(self._n_train / self._batch_size)
+            self._max_epochs = int(np.clip(math.ceil(_AUTO_STEPS / steps), 20, 500))
+        else:
+            self._max_epochs = int(self.max_epochs)
 
     def _prepare_fitted_state(self, n_features: int, feature_blocks) -> None:
         """Fitted attributes the module is built from (shared by fit and ``load``)."""
@@ -476,19 +541,28 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         self._blocks.to(self.device)
         offset = len(self.history) if self.history is not None else 0
         with self._seeded(offset=offset):
-            NeuralNet.partial_fit(self, self._to_tensor(X), None, _routing_method=routing)
+            NeuralNet.partial_fit(
+                self, self._to_tensor(X), None, epochs=self._max_epochs, _routing_method=routing
+            )
         return self
 
     def initialize_optimizer(self, triggered_directly=None):
         # Adam's fused kernel is several times faster than the per-tensor loop for the many
         # small steps of an autoencoder; used unless the user chose an implementation.
         args, kwargs = self.get_params_for_optimizer("optimizer", self.get_all_learnable_params())
+        if kwargs.get("lr") == "auto":
+            kwargs["lr"] = self._auto_lr()
         if self.optimizer in (torch.optim.Adam, torch.optim.AdamW) and not (
             {"fused", "foreach", "differentiable"} & kwargs.keys()
         ):
             kwargs["fused"] = True
         self.optimizer_ = self.optimizer(*args, **kwargs)
         return self
+
+    def _auto_lr(self) -> float:
+        """``lr="auto"``: 0.03 at batches of 1,024 rows, scaled by the square root of the batch
+        size (0.005 at 32) - the peak of the one-cycle schedule."""
+        return 0.03 * math.sqrt(self._batch_size / 1024)
 
     def _set_training(self, training=True):
         # skorch switches modes at every batch; walking the module tree each time is costly.

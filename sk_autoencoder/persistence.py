@@ -158,7 +158,8 @@ def _read_config(path: str) -> dict:
         with open(cfg_path) as f:
             config = json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelFormatError(f"{cfg_path} is not valid JSON ({exc}); the file is damaged.")
+        msg = f"{cfg_path} is not valid JSON ({exc}); the file is damaged."
+        raise ModelFormatError(msg) from exc
     fmt = config.get("format") if isinstance(config, dict) else None
     if not isinstance(fmt, dict) or fmt.get("name") != FORMAT_NAME:
         raise ModelFormatError(f"{cfg_path} is not an sk_autoencoder model config.")
@@ -222,7 +223,8 @@ def load(path: str | os.PathLike, *, device: str | None = None):
     try:
         estimator = cls(**params)
     except TypeError as exc:
-        raise ModelFormatError(f"{CONFIG_FILE} has parameters {cls.__name__} rejects: {exc}")
+        msg = f"{CONFIG_FILE} has parameters {cls.__name__} rejects: {exc}"
+        raise ModelFormatError(msg) from exc
     fitted = config.get("fitted", {})
     n_features = int(fitted["n_features_in_"])
     estimator.n_features_in_ = n_features
@@ -234,7 +236,8 @@ def load(path: str | os.PathLike, *, device: str | None = None):
         state = st.load_file(weights_path, device="cpu")
         estimator.module_.load_state_dict(state, strict=True)
     except Exception as exc:
-        raise ModelFormatError(f"the weights in {weights_path} do not fit the model: {exc}")
+        msg = f"the weights in {weights_path} do not fit the model: {exc}"
+        raise ModelFormatError(msg) from exc
     estimator.module_.to(device)
     return estimator
 

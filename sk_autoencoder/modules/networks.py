@@ -17,7 +17,8 @@ from torch import nn
 ACTIVATIONS = {
     "relu": nn.ReLU,
     "silu": nn.SiLU,
-    "gelu": nn.GELU,
+    # tanh approximation: the same curve within 1e-3 and several times cheaper on CPU
+    "gelu": lambda: nn.GELU(approximate="tanh"),
     "tanh": nn.Tanh,
     "elu": nn.ELU,
     "leaky_relu": nn.LeakyReLU,
