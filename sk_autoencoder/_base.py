@@ -25,7 +25,14 @@ from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, LRScheduler, PassthroughScoring
 from skorch.utils import to_tensor
 
-from .modules import FeatureBlocks, build_mlp, corrupt
+from .modules import (
+    FeatureBlocks,
+    build_mlp,
+    contractive_penalty,
+    corrupt,
+    kl_sparsity,
+    l1_sparsity,
+)
 from .modules.corruption import NOISE_KINDS
 from .modules.networks import ACTIVATIONS
 
@@ -333,6 +340,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
     _n_train = 1
     _batch_size = 256
     _max_epochs = 100
+    _schedule_resolved = False
 
     def _loss_term_names(self) -> list[str]:
         # Tolerant of not-yet-validated values: skorch builds callbacks inside set_params.
@@ -400,15 +408,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         """Sparsity and contractive terms shared by both code types, weighted."""
         terms = {}
         if self.sparsity == "l1":
-            terms["sparsity"] = self.sparsity_weight * code.abs().sum(dim=1).mean()
+            terms["sparsity"] = self.sparsity_weight * l1_sparsity(code)
         elif self.sparsity == "kl":
-            from .modules import kl_sparsity
-
             terms["sparsity"] = self.sparsity_weight * kl_sparsity(code, self.sparsity_target)
         if self.contractive_weight > 0:
             if training:
-                from .modules import contractive_penalty
-
                 value = contractive_penalty(code, x_in)
             else:  # no input gradient path at validation; the term is reported as 0
                 value = code.new_zeros(())
@@ -506,6 +510,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             self._prepare_fit(X, feature_blocks)
             with self._seeded():
                 self.initialize()
+        elif not self._schedule_resolved:
+            # A model from ``load`` has weights but no training schedule yet: derive it from
+            # this data as ``fit`` would, keeping the weights.
+            self._fit_data_range = (float(X.min()), float(X.max()))
+            self._uses_validation = bool(self._resolve_train_split(X.shape[0]))
+            self._resolve_schedule(X.shape[0])
+            self._initialize_callbacks()
+            self._initialize_optimizer()
         return self._train(X, fit_params, routing="partial_fit")
 
     def _prepare_fit(self, X: np.ndarray, feature_blocks) -> None:
@@ -531,6 +543,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             self._max_epochs = int(np.clip(math.ceil(_AUTO_STEPS / steps), 20, 500))
         else:
             self._max_epochs = int(self.max_epochs)
+        self._schedule_resolved = True
 
     def _prepare_fitted_state(self, n_features: int, feature_blocks) -> None:
         """Fitted attributes the module is built from (shared by fit and ``load``)."""

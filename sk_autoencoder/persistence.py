@@ -239,6 +239,7 @@ def load(path: str | os.PathLike, *, device: str | None = None):
         msg = f"the weights in {weights_path} do not fit the model: {exc}"
         raise ModelFormatError(msg) from exc
     estimator.module_.to(device)
+    estimator._blocks.to(device)
     return estimator
 
 

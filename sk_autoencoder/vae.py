@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
 from .modules import (
@@ -159,17 +162,18 @@ class VAEGenerator(BaseAutoencoder):
     def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
         """Draw ``n_samples`` new rows: codes from N(0, I), decoded to their means.
 
+        ``random_state`` (None, int or RandomState) seeds the codes, as in scikit-learn.
+
         Returns
         -------
         ndarray of shape (n_samples, n_features)
         """
-        self._check_codes(np.zeros((1, self.n_components)))
-        seed = np.random.default_rng(
-            random_state if not isinstance(random_state, np.random.RandomState) else None
-        )
-        if isinstance(random_state, np.random.RandomState):
-            seed = np.random.default_rng(random_state.randint(2**31 - 1))
-        z = seed.standard_normal((int(n_samples), self.n_components))
+        check_is_fitted(self)
+        if int(n_samples) < 0:
+            raise ValueError(f"n_samples must be >= 0, got {n_samples}.")
+        if int(n_samples) == 0:
+            return np.empty((0, self.n_features_in_))
+        z = check_random_state(random_state).standard_normal((int(n_samples), self.n_components))
         return self._out(self._batched(self._decode_mean, z), z)
 
     def reconstruction_error(self, X, per_feature: bool = False) -> np.ndarray:
@@ -195,7 +199,9 @@ class VAEGenerator(BaseAutoencoder):
         X = self._check_input(X)
         k = self.n_importance_samples
         n_draws = _ELBO_SAMPLES if k is None else int(k)
-        gen = torch.Generator().manual_seed(self._seed() or 0)
+        # Common random numbers: seeded by an int random_state (else 0), so scores repeat.
+        seed = int(self.random_state) if isinstance(self.random_state, numbers.Integral) else 0
+        gen = torch.Generator().manual_seed(seed)
         eps = torch.randn(n_draws, self.n_components, generator=gen, dtype=torch.float64)
         eps = eps.to(self.device, dtype=torch.float32 if X.dtype == np.float32 else None)
         score = self._elbo if k is None else self._iwae
@@ -219,7 +225,8 @@ class VAEGenerator(BaseAutoencoder):
     def _iwae(self, module, xb, eps):
         mu, log_var = module.encode(xb)
         log_px = self._log_px_draws(module, xb, mu, torch.exp(0.5 * log_var), eps)
-        # log p(z) - log q(z|x) for z = mu + std * eps: the (eps^2 - z^2)/2 - log std terms.
+        # log p(z) - log q(z|x) for z = mu + std * eps: (eps^2 - z^2) / 2 + log std, per draw;
+        # the log(2 pi) terms cancel.
         z_sq = (mu.unsqueeze(0) + torch.exp(0.5 * log_var).unsqueeze(0) * eps[:, None, :]) ** 2
-        log_w = log_px + 0.5 * (eps[:, None, :] ** 2 - z_sq).sum(-1) - 0.5 * log_var.sum(-1)
+        log_w = log_px + 0.5 * (eps[:, None, :] ** 2 - z_sq).sum(-1) + 0.5 * log_var.sum(-1)
         return torch.logsumexp(log_w, dim=0) - math.log(len(eps))
