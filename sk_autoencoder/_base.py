@@ -45,7 +45,7 @@ _PREDICT_BATCH_SIZE = 8192
 # the training loss instead: a handful of rows is too noisy to pick the best epoch.
 _MIN_VALIDATION_ROWS = 10
 # Optimizer steps that ``max_epochs="auto"`` aims for.
-_AUTO_STEPS = 2500
+_AUTO_STEPS = 3000
 
 
 def _never(self) -> bool:
@@ -529,7 +529,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
 
     def _resolve_schedule(self, n_samples: int) -> None:
         """Batch size and epochs for ``"auto"``: batches of ``n_train / 64`` rows (a power of
-        two in [32, 1024]) and enough epochs for about 2,500 optimizer steps (20 to 500)."""
+        two in [32, 1024]) and enough epochs for about 3,000 optimizer steps (20 to 500)."""
         n_train = n_samples
         if self._uses_validation and self.train_split == "auto":
             n_train = n_samples - int(round(n_samples * self.validation_fraction))
