@@ -31,10 +31,11 @@ class AutoencoderTransformer(BaseAutoencoder):
     n_components : int, default=2
         Size of the code.
     hidden_layer_sizes : tuple of int or None, default=None
-        Encoder hidden widths; the decoder mirrors them. ``None``: two layers,
-        ``clip(2 * n_features, 32, 256)`` and half of it.
-    activation : str, default="silu"
-        One of ``relu, silu, gelu, tanh, elu, leaky_relu, sigmoid, identity``.
+        Encoder hidden widths; the decoder mirrors them. ``None``: two layers, the first
+        ``8 * n_features`` rounded to a power of two in [64, 256], the second half of it.
+    activation : str, default="gelu"
+        One of ``relu, silu, gelu, tanh, elu, leaky_relu, sigmoid, identity`` (``gelu`` is
+        the tanh approximation).
     loss : {"mse", "bce"}, default="mse"
         ``"mse"``: squared error with a linear output (for standardised data); ``"bce"``:
         cross-entropy with a sigmoid output (data in [0, 1]). Mixed tables get per-column
@@ -61,9 +62,16 @@ class AutoencoderTransformer(BaseAutoencoder):
         it would be fewer than 10 rows.
     n_iter_no_change : int, default=10
     tol : float, default=1e-4
-    max_epochs : int, default=200
-    lr : float, default=3e-3
-    batch_size : int, default=256
+    max_epochs : int or "auto", default="auto"
+        ``"auto"``: enough epochs for about 3,000 optimizer steps (20 to 500).
+    lr : float or "auto", default="auto"
+        Peak learning rate. ``"auto"``: 0.03 at batches of 1,024 rows, scaled by the square
+        root of the batch size.
+    lr_schedule : {"onecycle", None}, default="onecycle"
+        ``"onecycle"``: linear warm-up over 5% of the steps, then cosine decay to 1% of ``lr``;
+        ``None``: constant ``lr``.
+    batch_size : int or "auto", default="auto"
+        ``"auto"``: ``n_train / 64`` rounded to a power of two in [32, 1024].
     optimizer : torch optimizer class, default=torch.optim.Adam
     train_split : "auto", None or callable, default="auto"
         skorch's ``train_split``; ``"auto"`` is the seeded hold-out described above.
