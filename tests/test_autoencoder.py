@@ -12,16 +12,6 @@ from skorch.callbacks import Callback
 from sk_autoencoder import AutoencoderTransformer, VAEGenerator
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # Tiny networks gain nothing from intra-op threads, and oversubscribed threads on a busy
-    # machine make every step many times slower.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def rank2_data(n=300, d=5, noise=0.0, seed=0, dtype=np.float32):
     """Rows on a 2-D linear subspace of R^d (plus optional isotropic noise)."""
     rng = np.random.default_rng(seed)

@@ -16,14 +16,6 @@ from sk_autoencoder import AutoencoderTransformer, ModelFormatError, VAEGenerato
 from sk_autoencoder.persistence import CONFIG_FILE, WEIGHTS_FILE
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def data(n=80, d=5, seed=0):
     rng = np.random.default_rng(seed)
     return (rng.normal(size=(n, 2)) @ rng.normal(size=(2, d))).astype(np.float32)

@@ -15,15 +15,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sk_autoencoder import AutoencoderTransformer, VAEGenerator
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 # skorch's NeuralNet.set_params rebuilds the callbacks as soon as any parameter changes; the
 # check sets *every* parameter (callbacks included) to junk such as -1, and skorch then fails
 # on `default_callbacks + callbacks` inside set_params instead of deferring to fit.

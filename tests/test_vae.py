@@ -11,14 +11,6 @@ from sklearn.decomposition import PCA
 from sk_autoencoder import VAEGenerator
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def plane_data(n=500, d=6, noise=0.1, seed=0):
     """2-D Gaussian codes embedded linearly in R^d plus isotropic noise (float64)."""
     rng = np.random.default_rng(seed)
