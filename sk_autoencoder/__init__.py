@@ -3,17 +3,20 @@
 __version__ = "0.1.0"
 
 from .autoencoder import AutoencoderTransformer
+from .outliers import AutoencoderOutlierDetector, evaluate_detector
 from .persistence import ModelFormatError, load, save
 from .preprocessing import TabularPipeline, TabularPreprocessor, make_tabular_pipeline
 from .vae import VAEGenerator
 
 __all__ = [
+    "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
     "ModelFormatError",
     "TabularPipeline",
     "TabularPreprocessor",
     "VAEGenerator",
     "__version__",
+    "evaluate_detector",
     "load",
     "make_tabular_pipeline",
     "save",

@@ -1,0 +1,154 @@
+"""Tests of AutoencoderOutlierDetector (small synthetic data; no shared data needed)."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sk_autoencoder import AutoencoderOutlierDetector
+from sk_autoencoder.outliers import evaluate_detector
+
+FAST = dict(n_estimators=2, n_steps=40, min_epochs=1)
+
+# Checks that cannot hold for this estimator, with the reason.
+EXPECTED_FAILED_CHECKS = {
+    "check_fit2d_1sample": "needs at least 4 rows (a hold-out is calibrated in fit)",
+    "check_methods_subset_invariance": (
+        "float32 network: results differ by ~1e-6 relative with the batch (check uses 1e-7)"
+    ),
+}
+
+
+def _normal(n=400, p=5, seed=0):
+    rng = np.random.RandomState(seed)
+    latent = rng.normal(size=(n, 2))
+    W = rng.normal(size=(2, p))
+    return (latent @ W + 0.1 * rng.normal(size=(n, p))).astype(np.float32)
+
+
+@parametrize_with_checks(
+    [AutoencoderOutlierDetector(random_state=0, **FAST)],
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_clean_training_data_flags_few():
+    X = _normal(600)
+    det = AutoencoderOutlierDetector(random_state=0, **FAST).fit(X)
+    assert det.threshold_ == "fpr"
+    X_new = _normal(600, seed=0)  # same distribution (same W), new noise irrelevant here
+    share = np.mean(det.predict(X_new) == -1)
+    assert share < 0.08
+    det_mad = AutoencoderOutlierDetector(threshold="mad", random_state=0, **FAST).fit(X)
+    assert np.mean(det_mad.predict(X) == -1) < 0.08
+
+
+def test_planted_outliers_score_lower():
+    X = _normal(500)
+    rng = np.random.RandomState(1)
+    out = rng.normal(scale=4, size=(20, X.shape[1])).astype(np.float32)
+    det = AutoencoderOutlierDetector(random_state=0, **FAST).fit(X)
+    s_in, s_out = det.score_samples(X[:200]), det.score_samples(out)
+    assert np.median(s_out) < np.quantile(s_in, 0.05)
+    y = np.r_[np.zeros(200), np.ones(20)]
+    res = evaluate_detector(det, np.r_[X[:200], out], y)
+    assert res["roc_auc"] > 0.9
+    assert set(res) >= {"roc_auc", "average_precision", "precision", "recall"}
+    np.testing.assert_allclose(det.decision_function(out), det.score_samples(out) - det.offset_)
+    np.testing.assert_allclose(det.reconstruction_error(out), -det.score_samples(out))
+
+
+@pytest.mark.parametrize("contamination", [0.05, 0.1, 0.2])
+def test_contamination_share_on_training_data(contamination):
+    X = _normal(400)
+    det = AutoencoderOutlierDetector(contamination=contamination, random_state=0, **FAST)
+    share = np.mean(det.fit_predict(X) == -1)
+    assert det.threshold_ == "contamination"
+    assert abs(share - contamination) < 0.01
+
+
+def test_constant_column():
+    X = _normal(300)
+    X = np.c_[X, np.full(len(X), 3.0, dtype=np.float32)]
+    det = AutoencoderOutlierDetector(random_state=0, **FAST).fit(X)
+    s = det.score_samples(X)
+    assert np.all(np.isfinite(s))
+    ex = det.explain(X[:5])
+    assert np.all(np.isfinite(ex.filter(like="share:").to_numpy()))
+
+
+def test_dataframe_with_categorical_and_missing():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    n = 400
+    a = rng.normal(size=n)
+    cat = np.where(a > 0, "hi", "lo").astype(object)
+    df = pd.DataFrame({"a": a, "b": 2 * a + 0.1 * rng.normal(size=n), "kind": cat})
+    df.loc[::37, "b"] = np.nan
+    det = AutoencoderOutlierDetector(random_state=0, **FAST).fit(df)
+    assert det.preprocessor_ is not None
+    odd = df.iloc[:20].copy()
+    odd["kind"] = np.where(odd["a"] > 0, "lo", "hi")  # category contradicts the numbers
+    assert np.mean(det.score_samples(odd)) < np.mean(det.score_samples(df.iloc[:20]))
+    ex = det.explain(odd, top_k=2)
+    assert list(ex.index) == list(odd.index)
+    assert (ex["top1_column"] == "kind").mean() > 0.5
+    assert set(ex.loc[ex["top1_column"] == "kind", "top1_observed"]) <= {"hi", "lo"}
+
+
+def test_explain_shape_and_shares():
+    X = _normal(300, p=6)
+    det = AutoencoderOutlierDetector(random_state=0, **FAST).fit(X)
+    ex = det.explain(X[:10], top_k=3)
+    shares = ex.filter(like="share:").drop(columns=[], errors="ignore")
+    shares = shares[[c for c in shares.columns if c.startswith("share:")]]
+    assert shares.shape == (10, 6)
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0, atol=1e-6)
+    for i in (1, 2, 3):
+        for part in ("column", "share", "observed", "reconstructed"):
+            assert f"top{i}_{part}" in ex.columns
+    assert np.all(ex["top1_share"] >= ex["top2_share"])
+    np.testing.assert_allclose(
+        ex["top1_observed"].astype(float),
+        X[np.arange(10), [int(c[1:]) for c in ex["top1_column"]]],
+        rtol=1e-4,
+        atol=1e-4,
+    )
+
+
+def test_vae_scoring():
+    X = _normal(300)
+    det = AutoencoderOutlierDetector(model="vae", random_state=0, **FAST).fit(X)
+    out = np.random.RandomState(2).normal(scale=5, size=(10, X.shape[1]))
+    assert np.median(det.score_samples(out)) < np.median(det.score_samples(X))
+
+
+def test_pickle_keeps_offset():
+    X = _normal(200)
+    det = AutoencoderOutlierDetector(threshold="fpr", fpr=0.05, random_state=0, **FAST).fit(X)
+    det2 = pickle.loads(pickle.dumps(det))
+    assert det2.offset_ == det.offset_
+    np.testing.assert_allclose(det2.decision_function(X), det.decision_function(X))
+
+
+def test_bad_params():
+    X = _normal(50)
+    with pytest.raises(ValueError, match="threshold"):
+        AutoencoderOutlierDetector(threshold="nope").fit(X)
+    with pytest.raises(ValueError, match="contamination"):
+        AutoencoderOutlierDetector(contamination=0.9).fit(X)
+
+
+def test_plots_return_figures():
+    pytest.importorskip("matplotlib")
+    from sk_autoencoder.plotting import plot_anomaly_contributions, plot_anomaly_scores
+
+    X = _normal(200)
+    det = AutoencoderOutlierDetector(random_state=0, **FAST).fit(X)
+    fig = plot_anomaly_scores(det, X)
+    assert hasattr(fig, "savefig")
+    fig2 = plot_anomaly_contributions(det, X[:3])
+    assert hasattr(fig2, "savefig")
