@@ -32,6 +32,8 @@ from .modules import (
     corrupt,
     kl_sparsity,
     l1_sparsity,
+    output_activation,
+    per_feature_nll,
 )
 from .modules.corruption import NOISE_KINDS
 from .modules.networks import ACTIVATIONS
@@ -439,16 +441,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             yield
 
     def _validate_X(self, X, reset: bool) -> np.ndarray:
-        X = validate_data(
+        return validate_data(
             self, X, reset=reset, dtype=[np.float32, np.float64], ensure_min_samples=1
         )
-        return X
 
-    def _to_tensor(self, X: np.ndarray) -> torch.Tensor:
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        if not X.flags.writeable:
-            X = X.copy()
-        return torch.from_numpy(X)
+    @staticmethod
+    def _to_tensor(X: np.ndarray, dtype=np.float32) -> torch.Tensor:
+        X = np.ascontiguousarray(X, dtype=dtype)
+        return torch.from_numpy(X if X.flags.writeable else X.copy())
 
     def _set_feature_blocks(self, feature_blocks, n_features: int) -> None:
         if feature_blocks is None:
@@ -513,8 +513,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         elif not self._schedule_resolved:
             # A model from ``load`` has weights but no training schedule yet: derive it from
             # this data as ``fit`` would, keeping the weights.
-            self._fit_data_range = (float(X.min()), float(X.max()))
-            self._uses_validation = bool(self._resolve_train_split(X.shape[0]))
             self._resolve_schedule(X.shape[0])
             self._initialize_callbacks()
             self._initialize_optimizer()
@@ -524,12 +522,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         self._fit_data_range = (float(X.min()), float(X.max()))
         self._check_params(X.shape[1])
         self._prepare_fitted_state(X.shape[1], feature_blocks)
-        self._uses_validation = bool(self._resolve_train_split(X.shape[0]))
         self._resolve_schedule(X.shape[0])
 
     def _resolve_schedule(self, n_samples: int) -> None:
-        """Batch size and epochs for ``"auto"``: batches of ``n_train / 64`` rows (a power of
-        two in [32, 1024]) and enough epochs for about 3,000 optimizer steps (20 to 500)."""
+        """Validation split, batch size and epochs for ``n_samples`` rows. ``"auto"``: batches
+        of ``n_train / 64`` rows (a power of two in [32, 1024]) and enough epochs for about
+        3,000 optimizer steps (20 to 500)."""
+        self._uses_validation = bool(self._resolve_train_split(n_samples))
         n_train = n_samples
         if self._uses_validation and self.train_split == "auto":
             n_train = n_samples - int(round(n_samples * self.validation_fraction))
@@ -607,10 +606,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         if X.dtype == np.float64:
             module = copy.deepcopy(module).double()
         module.eval()
-        X = np.ascontiguousarray(X)
-        Xt = torch.from_numpy(X.copy() if not X.flags.writeable else X)
-        if Xt.dtype not in (torch.float32, torch.float64):
-            Xt = Xt.float()
+        Xt = self._to_tensor(X, np.float64 if X.dtype == np.float64 else np.float32)
         iterator = self.get_iterator(InMemoryDataset(Xt), training=False)
         with torch.no_grad():
             return torch.cat([fn(module, xb) for xb, _ in iterator])
@@ -632,6 +628,39 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
     def _out(self, t: torch.Tensor, like: np.ndarray) -> np.ndarray:
         dtype = like.dtype if like.dtype in (np.float32, np.float64) else np.float64
         return t.detach().cpu().numpy().astype(dtype, copy=False)
+
+    def _code(self, module, x: torch.Tensor) -> torch.Tensor:
+        """The code of a batch (the posterior mean for a VAE)."""
+        raise NotImplementedError
+
+    def _decode_mean(self, module, z: torch.Tensor) -> torch.Tensor:
+        return output_activation(module.decode(z), self._blocks)
+
+    def inverse_transform(self, X) -> np.ndarray:
+        """Decode codes (n_samples, n_components) to the input space (n_samples, n_features).
+
+        Binary columns come back as probabilities, categorical blocks as per-level
+        probabilities (a :class:`TabularPreprocessor` turns them back into categories).
+        """
+        Z = self._check_codes(X)
+        return self._out(self._batched(self._decode_mean, Z), Z)
+
+    def reconstruction_error(self, X, per_feature: bool = False) -> np.ndarray:
+        """Reconstruction error of each row (higher = worse), decoded from the code of
+        :meth:`transform`.
+
+        Returns the mean over columns of the per-column loss (squared error for numeric
+        columns, cross-entropy for binary and categorical ones), shape (n_samples,); with
+        ``per_feature=True`` the per-column losses themselves, shape (n_samples, n_features).
+        """
+        X = self._check_input(X)
+
+        def errors(module, xb):
+            raw = module.decode(self._code(module, xb))
+            return per_feature_nll(raw, xb, self._blocks)
+
+        err = self._batched(errors, X).double().cpu().numpy()
+        return err if per_feature else err.mean(axis=1)
 
     def score(self, X, y=None) -> float:
         """Mean of :meth:`score_samples` (higher is better), as ``PCA.score``; ``GridSearchCV``

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from ._base import BaseAutoencoder
-from .modules import Autoencoder, output_activation, per_feature_nll
+from .modules import Autoencoder, per_feature_nll
 
 
 class AutoencoderTransformer(BaseAutoencoder):
@@ -116,36 +116,13 @@ class AutoencoderTransformer(BaseAutoencoder):
         terms.update(self._penalty_terms(code, x_in, training))
         return terms
 
+    def _code(self, module, x: torch.Tensor) -> torch.Tensor:
+        return module.encode(x)
+
     def transform(self, X) -> np.ndarray:
         """Encode ``X`` (n_samples, n_features) to codes (n_samples, n_components)."""
         X = self._check_input(X)
-        return self._out(self._batched(lambda m, x: m.encode(x), X), X)
-
-    def inverse_transform(self, X) -> np.ndarray:
-        """Decode codes (n_samples, n_components) to the input space (n_samples, n_features).
-
-        Binary columns come back as probabilities, categorical blocks as per-level
-        probabilities (a :class:`TabularPreprocessor` turns them back into categories).
-        """
-        Z = self._check_codes(X)
-        decode = lambda m, z: output_activation(m.decode(z), self._blocks)  # noqa: E731
-        return self._out(self._batched(decode, Z), Z)
-
-    def reconstruction_error(self, X, per_feature: bool = False) -> np.ndarray:
-        """Reconstruction error of each row (higher = worse).
-
-        Returns the mean over columns of the per-column loss (squared error for numeric
-        columns, cross-entropy for binary and categorical ones), shape (n_samples,); with
-        ``per_feature=True`` the per-column losses themselves, shape (n_samples, n_features).
-        """
-        X = self._check_input(X)
-
-        def errors(m, xb):
-            raw, _ = m(xb)
-            return per_feature_nll(raw, xb, self._blocks)
-
-        err = self._batched(errors, X).double().cpu().numpy()
-        return err if per_feature else err.mean(axis=1)
+        return self._out(self._batched(self._code, X), X)
 
     def score_samples(self, X) -> np.ndarray:
         """Negative reconstruction error of each row (higher = more normal), shape (n_samples,)."""

@@ -14,7 +14,6 @@ from ._base import BaseAutoencoder
 from .modules import (
     VariationalAutoencoder,
     gaussian_kl,
-    output_activation,
     per_feature_nll,
 )
 
@@ -146,18 +145,13 @@ class VAEGenerator(BaseAutoencoder):
         return terms
 
     # ------------------------------------------------------------------ inference
+    def _code(self, module, x: torch.Tensor) -> torch.Tensor:
+        return module.encode(x)[0]  # the posterior mean
+
     def transform(self, X) -> np.ndarray:
         """Posterior mean of the code, shape (n_samples, n_components)."""
         X = self._check_input(X)
-        return self._out(self._batched(lambda m, x: m.encode(x)[0], X), X)
-
-    def _decode_mean(self, module, z: torch.Tensor) -> torch.Tensor:
-        return output_activation(module.decode(z), self._blocks)
-
-    def inverse_transform(self, X) -> np.ndarray:
-        """Decode codes to the input space (means; probabilities for binary/categorical)."""
-        Z = self._check_codes(X)
-        return self._out(self._batched(self._decode_mean, Z), Z)
+        return self._out(self._batched(self._code, X), X)
 
     def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
         """Draw ``n_samples`` new rows: codes from N(0, I), decoded to their means.
@@ -175,18 +169,6 @@ class VAEGenerator(BaseAutoencoder):
             return np.empty((0, self.n_features_in_))
         z = check_random_state(random_state).standard_normal((int(n_samples), self.n_components))
         return self._out(self._batched(self._decode_mean, z), z)
-
-    def reconstruction_error(self, X, per_feature: bool = False) -> np.ndarray:
-        """Squared error / cross-entropy of the reconstruction from the posterior mean, as in
-        :meth:`AutoencoderTransformer.reconstruction_error` (higher = worse)."""
-        X = self._check_input(X)
-
-        def errors(m, xb):
-            raw = m.decode(m.encode(xb)[0])
-            return per_feature_nll(raw, xb, self._blocks)
-
-        err = self._batched(errors, X).double().cpu().numpy()
-        return err if per_feature else err.mean(axis=1)
 
     def score_samples(self, X) -> np.ndarray:
         """Log-likelihood estimate of each row in nats (higher = more normal).
