@@ -5,12 +5,18 @@ __version__ = "0.1.0"
 from .autoencoder import AutoencoderTransformer
 from .outliers import AutoencoderOutlierDetector, evaluate_detector
 from .persistence import ModelFormatError, load, save
-from .preprocessing import TabularPipeline, TabularPreprocessor, make_tabular_pipeline
+from .preprocessing import (
+    ImageScaler,
+    TabularPipeline,
+    TabularPreprocessor,
+    make_tabular_pipeline,
+)
 from .vae import VAEGenerator
 
 __all__ = [
     "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
+    "ImageScaler",
     "ModelFormatError",
     "TabularPipeline",
     "TabularPreprocessor",
