@@ -18,7 +18,13 @@ from sk_autoencoder import (  # noqa: E402
     VAEGenerator,
     make_tabular_pipeline,
 )
-from sk_autoencoder.plotting import plot_embedding, plot_loss_curves  # noqa: E402
+from sk_autoencoder.plotting import (  # noqa: E402
+    plot_embedding,
+    plot_image_grid,
+    plot_interpolation,
+    plot_loss_curves,
+    plot_reconstructions,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -231,3 +237,118 @@ def test_plotting_is_a_leaf_lazy_and_uses_agg_without_display():
     result = _run(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().lower() == "agg"
+
+
+# --------------------------------------------------------------------------- image plots
+
+
+def _canvas(fig):
+    """The single image drawn by an image plot (values scaled to [0, 1], NaN gaps)."""
+    (image,) = fig.axes[0].get_images()
+    return np.asarray(image.get_array().filled(np.nan), dtype=float)
+
+
+def _tile(canvas, row, col, h, w, gap):
+    top, left = row * (h + gap), col * (w + gap)
+    return canvas[top : top + h, left : left + w]
+
+
+def test_reconstructions_rows_and_pixels():
+    from sk_autoencoder.datasets import load_digits_images
+
+    X, _ = load_digits_images()  # (1797, 8, 8) in [0, 1]
+    rows = X[:20].reshape(20, 64)  # a model's 2-D output
+    noisy = np.clip(X[:20] + 0.3, 0, 1)[:, None]  # (n, 1, 8, 8)
+    fig = plot_reconstructions(X[:20], rows[::-1], noisy, n=5, title="digits")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["original", "noisy", "output"]
+    assert ax.get_title() == "digits"
+    canvas = _canvas(fig)
+    assert canvas.shape == (3 * 8 + 2, 5 * 8 + 4)  # 1-pixel white gaps
+    np.testing.assert_allclose(_tile(canvas, 0, 4, 8, 8, 1), X[4])
+    np.testing.assert_allclose(_tile(canvas, 1, 0, 8, 8, 1), noisy[0, 0])
+    np.testing.assert_allclose(_tile(canvas, 2, 0, 8, 8, 1), X[19])
+    assert np.isnan(canvas[8]).all() and np.isnan(canvas[:, 8]).all()
+
+
+def test_reconstructions_without_noisy_row_and_uint8_scale():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    fig = plot_reconstructions(X, X, row_labels=["clean", "denoised"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["clean", "denoised"]
+    canvas = _canvas(fig)
+    gap = 2  # about 1/14 of the image side
+    assert canvas.shape == (2 * 28 + gap, 3 * 28 + 2 * gap)
+    np.testing.assert_allclose(_tile(canvas, 1, 2, 28, 28, gap), X[2] / 255)
+
+
+def test_rgb_layouts_draw_the_same_picture():
+    rng = np.random.default_rng(0)
+    last = rng.random((4, 5, 6, 3))  # (n, H, W, C)
+    first = last.transpose(0, 3, 1, 2)  # (n, C, H, W)
+    canvases = [
+        _canvas(plot_image_grid(last, n_cols=2)),
+        _canvas(plot_image_grid(first, n_cols=2)),
+        _canvas(plot_image_grid(first.reshape(4, -1), n_cols=2, image_shape=(3, 5, 6))),
+    ]
+    assert canvases[0].shape == (2 * 5 + 1, 2 * 6 + 1, 3)
+    np.testing.assert_allclose(_tile(canvases[0], 1, 1, 5, 6, 1), last[3])
+    for other in canvases[1:]:
+        np.testing.assert_array_equal(other, canvases[0])
+
+
+def test_image_grid_rows_and_given_axes():
+    X = np.random.default_rng(0).random((10, 49))  # square greyscale rows: 7 x 7
+    fig, ax = plt.subplots()
+    assert plot_image_grid(X, n_cols=4, ax=ax, title="samples") is fig
+    assert ax.get_title() == "samples"
+    assert _canvas(fig).shape == (3 * 7 + 2, 4 * 7 + 3)
+
+
+def test_interpolation_strips_with_labels():
+    rng = np.random.default_rng(0)
+    strips = [rng.random((5, 64)), rng.random((5, 64))]
+    fig = plot_interpolation(
+        strips, image_shape=(1, 8, 8), row_labels=["3 to 8", "1 to 7"], column_labels=range(5)
+    )
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2", "3", "4"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["3 to 8", "1 to 7"]
+    assert _canvas(fig).shape == (2 * 8 + 1, 5 * 8 + 4)
+    assert _canvas(plot_interpolation(strips[0], image_shape=(8, 8))).shape == (8, 5 * 8 + 4)
+
+
+def test_image_plot_input_errors():
+    X = np.zeros((4, 8, 8))
+    with pytest.raises(ValueError, match="same images"):
+        plot_reconstructions(X, X[:3])
+    with pytest.raises(ValueError, match="same size"):
+        plot_reconstructions(X, np.zeros((4, 6, 6)))
+    with pytest.raises(ValueError, match="pass image_shape"):
+        plot_image_grid(np.zeros((4, 50)))
+    with pytest.raises(ValueError, match="do not match image_shape"):
+        plot_image_grid(np.zeros((4, 50)), image_shape=(1, 7, 7))
+    with pytest.raises(ValueError, match="image_shape must be"):
+        plot_image_grid(X, image_shape=(2, 8, 8))
+    with pytest.raises(ValueError, match="Cannot tell the image layout"):
+        plot_image_grid(np.zeros((4, 5, 8, 8)))
+    with pytest.raises(ValueError, match="at least one image"):
+        plot_image_grid(np.zeros(64))
+    with pytest.raises(ValueError, match="n_cols"):
+        plot_image_grid(X, n_cols=0)
+    with pytest.raises(ValueError, match="row_labels"):
+        plot_interpolation([X, X], row_labels=["one"])
+
+
+def test_code_scatter_of_images_coloured_by_label():
+    # The 2-D code scatter of image models is plot_embedding: one colour per digit.
+    from sklearn.decomposition import PCA
+
+    from sk_autoencoder.datasets import load_digits_images
+
+    X, y = load_digits_images()
+    Z = PCA(n_components=2).fit_transform(X.reshape(len(X), -1))
+    fig = plot_embedding(Z, y, label_name="digit")
+    assert [t.split(" ")[0] for t in _legend_texts(fig.axes[0])] == [str(d) for d in range(10)]
