@@ -498,25 +498,74 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
                 self.initialize()
         return self._train(X, fit_params, routing="fit")
 
-    def partial_fit(self, X, y=None, feature_blocks=None, classes=None, **fit_params):
-        """Train for ``max_epochs`` more epochs on ``X`` without re-initialising (warm start).
+    def partial_fit(
+        self,
+        X,
+        y=None,
+        feature_blocks=None,
+        classes=None,
+        *,
+        epochs=None,
+        n_samples_total=None,
+        **fit_params,
+    ):
+        """Continue training on ``X`` without re-initialising, for data that arrives in chunks.
 
         The first call initialises the model like :meth:`fit`; later calls continue with the
-        same weights, optimizer state and history, so data can arrive in chunks.
+        same weights, optimizer state, learning-rate schedule and history.
+        :func:`sk_autoencoder.streaming.fit_parquet` drives it over a Parquet file.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+        feature_blocks : list of (kind, start, stop), optional
+            As for :meth:`fit`; read on the first call.
+        classes : ignored
+        epochs : int, optional
+            Passes over ``X`` in this call. Default: ``max_epochs`` if it is an int, else one
+            pass (as ``MLPRegressor.partial_fit``): with ``max_epochs="auto"`` the size of the
+            whole data is unknown.
+        n_samples_total : int, optional
+            Read on the first call: the rows that all calls together will train on, every pass
+            counted (e.g. the rows of a file times the epochs). ``batch_size="auto"``,
+            ``lr="auto"`` and the one-cycle schedule are then set for one pass over that many
+            rows, so the learning rate warms up and decays over the whole stream. Without it
+            they are set from the first chunk as :meth:`fit` would (the one-cycle schedule then
+            spans about 3,000 steps and stays at its floor, 1% of ``lr``, afterwards).
+
+        Returns
+        -------
+        self
         """
+        for name, value in (("epochs", epochs), ("n_samples_total", n_samples_total)):
+            if value is not None and not (
+                isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 1
+            ):
+                raise ValueError(
+                    f"{type(self).__name__}.partial_fit: {name} must be None or a positive "
+                    f"int, got {value!r}."
+                )
         first = not self.initialized_ or not hasattr(self, "n_features_in_")
         X = self._validate_X(X, reset=first)
         if first:
             self._prepare_fit(X, feature_blocks)
+            if n_samples_total is not None:
+                self._resolve_schedule(int(n_samples_total), single_pass=True)
             with self._seeded():
                 self.initialize()
         elif not self._schedule_resolved:
             # A model from ``load`` has weights but no training schedule yet: derive it from
-            # this data as ``fit`` would, keeping the weights.
-            self._resolve_schedule(X.shape[0])
+            # this data (or the announced stream) as ``fit`` would, keeping the weights.
+            if n_samples_total is None:
+                self._resolve_schedule(X.shape[0])
+            else:
+                self._resolve_schedule(int(n_samples_total), single_pass=True)
             self._initialize_callbacks()
             self._initialize_optimizer()
-        return self._train(X, fit_params, routing="partial_fit")
+        if epochs is None:
+            epochs = 1 if self.max_epochs == "auto" else int(self.max_epochs)
+        return self._train(X, fit_params, routing="partial_fit", epochs=int(epochs))
 
     def _prepare_fit(self, X: np.ndarray, feature_blocks) -> None:
         self._fit_data_range = (float(X.min()), float(X.max()))
@@ -524,10 +573,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         self._prepare_fitted_state(X.shape[1], feature_blocks)
         self._resolve_schedule(X.shape[0])
 
-    def _resolve_schedule(self, n_samples: int) -> None:
+    def _resolve_schedule(self, n_samples: int, single_pass: bool = False) -> None:
         """Validation split, batch size and epochs for ``n_samples`` rows. ``"auto"``: batches
         of ``n_train / 64`` rows (a power of two in [32, 1024]) and enough epochs for about
-        3,000 optimizer steps (20 to 500)."""
+        3,000 optimizer steps (20 to 500). ``single_pass``: a stream of ``n_samples`` rows in
+        all (``partial_fit(n_samples_total=...)``), so the schedule spans one epoch."""
         self._uses_validation = bool(self._resolve_train_split(n_samples))
         n_train = n_samples
         if self._uses_validation and self.train_split == "auto":
@@ -542,6 +592,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             self._max_epochs = int(np.clip(math.ceil(_AUTO_STEPS / steps), 20, 500))
         else:
             self._max_epochs = int(self.max_epochs)
+        if single_pass:
+            self._max_epochs = 1
         self._schedule_resolved = True
 
     def _prepare_fitted_state(self, n_features: int, feature_blocks) -> None:
@@ -549,13 +601,30 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         self._set_feature_blocks(feature_blocks, n_features)
         self._n_features_out = self.n_components
 
-    def _train(self, X: np.ndarray, fit_params: dict, routing: str):
+    def _train(self, X: np.ndarray, fit_params: dict, routing: str, epochs: int | None = None):
         self._blocks.to(self.device)
         offset = len(self.history) if self.history is not None else 0
-        with self._seeded(offset=offset):
-            NeuralNet.partial_fit(
-                self, self._to_tensor(X), None, epochs=self._max_epochs, _routing_method=routing
-            )
+        schedule = dict(self.callbacks_).get("lr_schedule")
+        if schedule is not None:
+            # skorch re-creates the scheduler at every call at step ``len(history) - 1``, an
+            # epoch count; this one steps every batch. partial_fit continues it at the number
+            # of batches trained so far; fit (warm start) runs a new cycle.
+            done = 0
+            if routing == "partial_fit" and offset:
+                done = sum(self.history[:, "train_batch_count"])
+            schedule.last_epoch = done - 1
+        try:
+            with self._seeded(offset=offset):
+                NeuralNet.partial_fit(
+                    self,
+                    self._to_tensor(X),
+                    None,
+                    epochs=self._max_epochs if epochs is None else epochs,
+                    _routing_method=routing,
+                )
+        finally:
+            if schedule is not None:  # read in on_train_begin only; not a parameter
+                vars(schedule).pop("last_epoch", None)
         return self
 
     def initialize_optimizer(self, triggered_directly=None):

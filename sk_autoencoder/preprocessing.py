@@ -207,6 +207,93 @@ class _CategoricalSpec:
         return table
 
 
+#: Distinct levels per categorical column whose counts ``partial_fit`` keeps exactly.
+_MAX_TRACKED_LEVELS = 10_000
+
+
+def _merged_dtype(old, new):
+    """The dtype that holds values of both chunks' dtypes (a later chunk may differ, e.g. an
+    integer column that holds a missing value arrives as float64)."""
+    if old == new:
+        return old
+    if isinstance(old, np.dtype) and isinstance(new, np.dtype):
+        return np.result_type(old, new)
+    return np.dtype(np.float64)
+
+
+@dataclass
+class _RunningNumeric:
+    """Running count, mean and sum of squared deviations of one numeric column."""
+
+    name: object
+    dtype: object
+    count: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    n_missing: int = 0
+
+    def update(self, values: np.ndarray, dtype) -> None:
+        observed = values[~np.isnan(values)]
+        self.n_missing += values.size - observed.size
+        self.dtype = _merged_dtype(self.dtype, dtype)
+        n_b = observed.size
+        if not n_b:
+            return
+        mean_b = float(observed.mean())
+        m2_b = float(((observed - mean_b) ** 2).sum())
+        n = self.count + n_b
+        delta = mean_b - self.mean
+        # Chan, Golub & LeVeque (1979): the pairwise update of mean and squared deviations.
+        self.m2 += m2_b + delta**2 * self.count * n_b / n
+        self.mean += delta * n_b / n
+        self.count = n
+
+    def mean_std(self) -> tuple[float, float]:
+        if not self.count:
+            return 0.0, 0.0  # all missing so far: impute 0, as fit does
+        return self.mean, float(np.sqrt(max(self.m2, 0.0) / self.count))
+
+
+@dataclass
+class _RunningCategorical:
+    """Running level counts (capped) and missing count of one categorical column."""
+
+    name: object
+    dtype: object
+    counts: Counter = field(default_factory=Counter)
+    n_missing: int = 0
+    missing_value: object = None
+
+    def update(self, col) -> None:
+        values = _as_object(col)
+        missing = _missing_mask(col)
+        try:
+            self.counts.update(values[~missing].tolist())
+        except TypeError as exc:
+            raise TypeError(
+                f"column {self.name!r} contains unhashable values and cannot be one-hot "
+                f"encoded: {exc}"
+            ) from None
+        if missing.any() and not self.n_missing:
+            self.missing_value = values[missing][0]
+        self.n_missing += int(missing.sum())
+        if col.dtype != self.dtype:
+            # e.g. pandas categoricals whose categories differ between chunks: plain objects
+            self.dtype = np.dtype(object)
+        if len(self.counts) > _MAX_TRACKED_LEVELS:
+            # Keep the most frequent half; the cap bounds memory for ID-like columns.
+            self.counts = Counter(dict(self.counts.most_common(_MAX_TRACKED_LEVELS // 2)))
+
+
+@dataclass
+class _RunningStats:
+    """What :meth:`TabularPreprocessor.partial_fit` accumulates between calls."""
+
+    n_rows: int
+    columns: list
+    specs: list = None
+
+
 # --------------------------------------------------------------------------- preprocessor
 
 
@@ -563,17 +650,21 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         has_nan = observed.size < values.size
         # An all-missing column has no mean: impute 0 so the output is still finite.
         fill = float(observed.mean()) if observed.size else 0.0
+        std = float(observed.std()) if observed.size else 0.0
+        return self._numeric_spec(name, col.dtype, fill, std, has_nan, start)
+
+    def _numeric_spec(self, name, dtype, mean: float, std: float, has_nan: bool, start: int):
+        """The encoding of a numeric column from its mean and (population) std."""
         center, scale = 0.0, 1.0
         if self.scale:
-            center = fill
-            std = float(observed.std()) if observed.size else 0.0
+            center = mean
             # Constant columns (std ~ 0 up to rounding) are only centred, as in StandardScaler.
-            if np.isfinite(std) and std > 10 * np.finfo(np.float64).eps * max(1.0, abs(fill)):
+            if np.isfinite(std) and std > 10 * np.finfo(np.float64).eps * max(1.0, abs(mean)):
                 scale = std
         return _NumericSpec(
             name=name,
-            dtype=col.dtype,
-            fill=fill,
+            dtype=dtype,
+            fill=mean,
             center=center,
             scale=scale,
             indicator=bool(self.missing_indicator) and has_nan,
@@ -590,12 +681,17 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 f"column {name!r} contains unhashable values and cannot be one-hot encoded: {exc}"
             ) from None
         missing_value = values[missing][0] if missing.any() else None
+        return self._categorical_spec(
+            name, col.dtype, counts, int(missing.sum()), missing_value, n_rows, start
+        )
 
+    def _categorical_spec(self, name, dtype, counts, n_missing, missing_value, n_rows, start):
+        """The encoding of a categorical column from its level counts."""
         # Candidate order: the category order for pandas categoricals (it is meaningful),
         # sorted levels otherwise.
         pd = _pandas_if_loaded()
-        if pd is not None and isinstance(col.dtype, pd.CategoricalDtype):
-            order = [c for c in col.dtype.categories if c in counts]
+        if pd is not None and isinstance(dtype, pd.CategoricalDtype):
+            order = [c for c in dtype.categories if c in counts]
         else:
             order = _sort_levels(list(counts))
         rank = {level: i for i, level in enumerate(order)}
@@ -615,10 +711,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         rare = sorted(rare, key=lambda lv: (-counts[lv], rank[lv]))
         return _CategoricalSpec(
             name=name,
-            dtype=col.dtype,
+            dtype=dtype,
             levels=frequent,
             infrequent=rare,
-            has_missing=bool(missing.any()),
+            has_missing=n_missing > 0,
             missing_value=missing_value,
             start=start,
         )
@@ -649,8 +745,97 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 spec = self._fit_categorical(name, col, n_rows, start)
             specs.append(spec)
             start += spec.width
+        self._remember_input(X, columns)
+        self._store_specs(specs)
+        return self
 
-        self._specs = specs
+    # ------------------------------------------------------------------ out-of-core fitting
+
+    def partial_fit(self, X, y=None):
+        """Update the statistics with one chunk of rows, for data that does not fit in memory.
+
+        Like :meth:`sklearn.preprocessing.StandardScaler.partial_fit`: running means and
+        variances (Chan et al.'s pairwise update) for numeric columns, level counts for
+        categorical ones, and missing-value counts for both. After every call the preprocessor
+        is usable and equals ``fit`` on all rows seen so far, up to floating-point rounding:
+        ``min_frequency`` as a share is applied to the total row count, and the output layout
+        (``feature_blocks_``, ``n_features_out_``) reflects every level and missing value seen.
+        The layout can therefore grow while chunks arrive: fit a downstream model after the
+        last call (as :func:`sk_autoencoder.streaming.fit_parquet` does).
+
+        Column names, types and the input form (DataFrame or array) are fixed by the first
+        call. Memory does not grow with the data: per categorical column, counts are exact
+        while it has at most 10,000 distinct levels; beyond that only the most frequent levels
+        keep a count (rare ones are dropped and, if seen again, count afresh), which can only
+        affect levels far below ``max_categories``.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            One chunk of the training table.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : TabularPreprocessor
+        """
+        running = getattr(self, "_running", None)
+        if hasattr(self, "_specs") and (running is None or running.specs is not self._specs):
+            raise ValueError(
+                "TabularPreprocessor was fitted with fit(), which keeps no running counts, so "
+                "partial_fit cannot continue it; start a new partial_fit sequence on an "
+                "unfitted copy (sklearn.base.clone(preprocessor))."
+            )
+        self._check_params()
+        first = running is None
+        columns, n_rows = self._read_input(X, fitting=first, method="partial_fit")
+        if first:
+            kinds = self._resolve_kinds(columns)
+            running = _RunningStats(
+                n_rows=0,
+                columns=[
+                    _RunningNumeric(name, col.dtype)
+                    if kind == "numeric"
+                    else _RunningCategorical(name, col.dtype)
+                    for (name, col), kind in zip(columns, kinds)
+                ],
+            )
+        running.n_rows += n_rows
+        for stats, (name, col) in zip(running.columns, columns):
+            if isinstance(stats, _RunningNumeric):
+                stats.update(self._to_float(name, col, fitting=first), col.dtype)
+            else:
+                stats.update(col)
+        specs, start = [], 0
+        for stats in running.columns:
+            if isinstance(stats, _RunningNumeric):
+                mean, std = stats.mean_std()
+                spec = self._numeric_spec(
+                    stats.name, stats.dtype, mean, std, stats.n_missing > 0, start
+                )
+            else:
+                spec = self._categorical_spec(
+                    stats.name,
+                    stats.dtype,
+                    stats.counts,
+                    stats.n_missing,
+                    stats.missing_value,
+                    running.n_rows,
+                    start,
+                )
+            specs.append(spec)
+            start += spec.width
+        if first:
+            self._remember_input(X, columns)
+        self._store_specs(specs)
+        running.specs = self._specs
+        self._running = running
+        self.n_samples_seen_ = running.n_rows
+        return self
+
+    def _remember_input(self, X, columns) -> None:
+        """Input form and column names seen by the first fit call."""
         self._fitted_on_frame = _is_dataframe(X)
         if self._fitted_on_frame:
             self._columns_index = X.columns
@@ -660,7 +845,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             self._array_dtype = np.asarray(X).dtype
         self.feature_names_in_ = np.asarray([name for name, _ in columns], dtype=object)
         self.n_features_in_ = len(columns)
-        self.n_features_out_ = start
+
+    def _store_specs(self, specs) -> None:
+        """Set the public fitted attributes from the column encodings."""
+        self._specs = specs
+        self.n_features_out_ = sum(spec.width for spec in specs)
         num = [s for s in specs if s.kind == "numeric"]
         cat = [s for s in specs if s.kind == "categorical"]
         self.numeric_columns_ = [s.name for s in num]
@@ -672,7 +861,6 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.infrequent_categories_ = {s.name: list(s.infrequent) for s in cat}
         self.column_slices_ = {s.name: (s.start, s.start + s.width) for s in specs}
         self.feature_blocks_ = self._blocks(specs)
-        return self
 
     @staticmethod
     def _blocks(specs) -> list:

@@ -1,0 +1,142 @@
+"""Out-of-core training: TabularPreprocessor.partial_fit, the estimators' partial_fit over a
+stream, and sk_autoencoder.streaming (Parquet in, Parquet out)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+import sk_autoencoder.preprocessing as preprocessing
+from sk_autoencoder import AutoencoderTransformer, TabularPreprocessor
+
+
+def mixed_frame(n=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "temp": rng.normal(20, 5, n),
+            "count": rng.integers(0, 9, n),
+            "dir": rng.choice(list("NSEWX"), n, p=[0.4, 0.3, 0.2, 0.095, 0.005]),
+            "rain": rng.choice([True, False], n),
+        }
+    )
+    # Missing values and a level that only appear in late chunks: the layout must grow.
+    df.loc[df.index[2500:], "temp"] = np.nan
+    df.loc[df.index[2900:], "dir"] = "late"
+    df.loc[::97, "dir"] = None
+    return df
+
+
+def chunks(df, size):
+    return [df.iloc[start : start + size] for start in range(0, len(df), size)]
+
+
+# ---------------------------------------------------------------------------- preprocessor
+@pytest.mark.parametrize("min_frequency", [0.01, 5, 0])
+def test_preprocessor_partial_fit_matches_fit(min_frequency):
+    df = mixed_frame()
+    full = TabularPreprocessor(min_frequency=min_frequency).fit(df)
+    inc = TabularPreprocessor(min_frequency=min_frequency)
+    for chunk in chunks(df, 700):
+        assert inc.partial_fit(chunk) is inc
+    assert inc.n_samples_seen_ == len(df)
+    assert list(inc.get_feature_names_out()) == list(full.get_feature_names_out())
+    assert inc.feature_blocks_ == full.feature_blocks_
+    assert inc.categories_ == full.categories_
+    assert inc.infrequent_categories_ == full.infrequent_categories_
+    assert inc.indicator_columns_ == full.indicator_columns_ == ["temp"]
+    for col in ("temp", "count"):
+        assert inc.mean_[col] == pytest.approx(full.mean_[col], rel=1e-12)
+        assert inc.scale_[col] == pytest.approx(full.scale_[col], rel=1e-12)
+    np.testing.assert_allclose(inc.transform(df), full.transform(df), atol=1e-6)
+    back = inc.inverse_transform(inc.transform(df))
+    assert list(back.dtypes) == list(full.inverse_transform(full.transform(df)).dtypes)
+
+
+def test_preprocessor_partial_fit_is_usable_after_every_chunk():
+    df = mixed_frame()
+    pre = TabularPreprocessor()
+    pre.partial_fit(df.iloc[:1000])
+    assert "temp" not in pre.indicator_columns_  # no NaN seen yet
+    assert pre.transform(df.iloc[:5]).shape == (5, pre.n_features_out_)
+    width = pre.n_features_out_
+    pre.partial_fit(df.iloc[2400:])
+    assert pre.indicator_columns_ == ["temp"]  # the layout grew with the new evidence
+    assert "late" in pre.categories_["dir"]
+    assert pre.n_features_out_ == width + 2
+
+
+def test_preprocessor_partial_fit_on_arrays():
+    X = np.random.default_rng(0).normal(size=(500, 3))
+    full = TabularPreprocessor().fit(X)
+    inc = TabularPreprocessor()
+    for start in range(0, 500, 128):
+        inc.partial_fit(X[start : start + 128])
+    np.testing.assert_allclose(inc.transform(X), full.transform(X), atol=1e-6)
+    with pytest.raises(ValueError, match="X has 2 features, but TabularPreprocessor is expecting"):
+        inc.partial_fit(X[:, :2])
+
+
+def test_preprocessor_partial_fit_merges_dtypes_across_chunks():
+    # An integer column that holds a missing value in a later chunk arrives as float64.
+    a = pd.DataFrame({"n": np.arange(10)})
+    b = pd.DataFrame({"n": [1.0, np.nan, 3.0]})
+    pre = TabularPreprocessor().partial_fit(a).partial_fit(b)
+    back = pre.inverse_transform(pre.transform(b))
+    assert back["n"].dtype == np.float64
+    assert np.isnan(back["n"].iloc[1])
+
+
+def test_preprocessor_partial_fit_after_fit_is_refused_with_the_fix():
+    df = mixed_frame(200)
+    pre = TabularPreprocessor().fit(df)
+    with pytest.raises(ValueError, match="clone"):
+        pre.partial_fit(df)
+    clone(pre).partial_fit(df)  # the fix named in the message works
+
+
+def test_preprocessor_partial_fit_checks_columns():
+    df = mixed_frame(200)
+    pre = TabularPreprocessor().partial_fit(df)
+    with pytest.raises(ValueError, match="missing column"):
+        pre.partial_fit(df.drop(columns=["dir"]))
+
+
+def test_preprocessor_category_counts_are_capped(monkeypatch):
+    monkeypatch.setattr(preprocessing, "_MAX_TRACKED_LEVELS", 50)
+    rng = np.random.default_rng(0)
+    pre = TabularPreprocessor(min_frequency=0, max_categories=3)
+    for i in range(20):
+        ids = [f"id{i}_{j}" for j in range(40)]  # ID-like: a new level for almost every row
+        common = rng.choice(["a", "b"], 40)
+        pre.partial_fit(pd.DataFrame({"key": np.concatenate([ids, common])}))
+        assert len(pre._running.columns[0].counts) <= 50  # memory stays bounded
+    # The frequent levels survive the pruning and keep exact counts.
+    assert pre.categories_["key"] == ["a", "b"]
+    assert pre._running.columns[0].counts["a"] + pre._running.columns[0].counts["b"] == 800
+
+
+# ---------------------------------------------------------------------------- estimators
+def test_partial_fit_with_n_samples_total_runs_one_schedule_over_the_stream():
+    X = np.random.default_rng(0).normal(size=(4000, 6)).astype(np.float32)
+    ae = AutoencoderTransformer(n_components=2, train_split=None, random_state=0)
+    lrs = []
+    for part in np.split(X, 4):
+        ae.partial_fit(part, n_samples_total=len(X))
+        lrs.append(ae.optimizer_.param_groups[0]["lr"])
+    assert len(ae.history) == 4  # one pass per call with max_epochs="auto"
+    peak = ae._auto_lr()
+    # One warm-up and cosine decay across the four calls, ending at the 1% floor.
+    assert lrs == sorted(lrs, reverse=True)
+    assert lrs[0] < peak and lrs[-1] == pytest.approx(0.01 * peak, rel=0.05)
+
+
+def test_partial_fit_epochs_argument_and_validation():
+    X = np.random.default_rng(0).normal(size=(200, 4)).astype(np.float32)
+    ae = AutoencoderTransformer(n_components=2, max_epochs=5, random_state=0)
+    ae.partial_fit(X, epochs=2)
+    assert len(ae.history) == 2
+    ae.partial_fit(X)  # an int max_epochs is the default (skorch's rule)
+    assert len(ae.history) == 7
+    with pytest.raises(ValueError, match="epochs must be None or a positive int"):
+        ae.partial_fit(X, epochs=0)
