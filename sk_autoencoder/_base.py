@@ -36,7 +36,7 @@ from .modules import (
     per_feature_nll,
 )
 from .modules.corruption import NOISE_KINDS
-from .modules.networks import ACTIVATIONS
+from .modules.networks import ACTIVATIONS, build_conv, default_channels
 
 # skorch constructor arguments that our estimators fix (they are not parameters).
 _FIXED_SKORCH_ARGS = ("module", "criterion", "iterator_train", "iterator_valid", "dataset")
@@ -48,6 +48,11 @@ _PREDICT_BATCH_SIZE = 8192
 _MIN_VALIDATION_ROWS = 10
 # Optimizer steps that ``max_epochs="auto"`` aims for.
 _AUTO_STEPS = 3000
+# Values per prediction batch for convolutional models (their activations are much larger
+# than the input, so batches are sized by the input's values rather than its rows).
+_CONV_PREDICT_VALUES = 2**20
+# Input layouts of image / window arrays (outputs are returned in the caller's layout).
+_LAYOUTS = ("flat", "channels_first", "no_channel", "channels_last")
 
 
 def _never(self) -> bool:
@@ -144,11 +149,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
 
     def __init__(
         self,
-        n_components=2,
+        n_components="auto",
         *,
         hidden_layer_sizes=None,
         activation="gelu",
-        loss="mse",
+        loss="auto",
         sparsity=None,
         sparsity_weight=1e-3,
         sparsity_target=0.05,
@@ -236,12 +241,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             )
 
         k = self.n_components
-        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1:
-            fail("n_components", "a positive int (the code size, as in PCA)")
+        if k != "auto" and (not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1):
+            fail("n_components", "'auto' or a positive int (the code size, as in PCA)")
         if self.activation not in ACTIVATIONS:
             fail("activation", f"one of {sorted(ACTIVATIONS)}")
-        if self.loss not in ("mse", "bce"):
-            fail("loss", "'mse' (any real data) or 'bce' (data scaled to [0, 1])")
+        if self.loss not in ("auto", "mse", "bce"):
+            fail("loss", "'auto', 'mse' (any real data) or 'bce' (data scaled to [0, 1])")
         if self.sparsity not in (None, "l1", "kl"):
             fail("sparsity", "None, 'l1' or 'kl'")
         if self.noise not in (None, *NOISE_KINDS):
@@ -252,8 +257,28 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             fail("sparsity_target", "a target activation rate in (0, 1)")
         if self.sparsity_weight < 0 or self.contractive_weight < 0:
             fail("sparsity_weight" if self.sparsity_weight < 0 else "contractive_weight", ">= 0")
-        if self.architecture != "mlp":
-            fail("architecture", "'mlp' (convolutional models arrive with image support)")
+        if self.architecture not in ("mlp", "conv"):
+            fail("architecture", "'mlp' or 'conv' (with image_shape=(C, H, W) or (C, L))")
+        if self.image_shape is not None and not (
+            len(tuple(self.image_shape)) in (2, 3)
+            and all(isinstance(s, numbers.Integral) and s >= 1 for s in self.image_shape)
+        ):
+            fail("image_shape", "None, (C, H, W) for images or (C, L) for series windows")
+        shape = self.image_shape_
+        if shape is not None and math.prod(shape) != n_features:
+            raise ValueError(
+                f"{type(self).__name__}: image_shape={tuple(shape)} has {math.prod(shape)} "
+                f"values but X has {n_features} columns; pass the shape of one image as "
+                "(C, H, W) (or (C, L) for a window)."
+            )
+        if self.architecture == "conv" and shape is None:
+            raise ValueError(
+                f"{type(self).__name__}: architecture='conv' needs the image layout: pass "
+                "image_shape=(C, H, W) (or (C, L) for series windows), or X shaped "
+                "(n, H, W) / (n, C, H, W) / (n, H, W, C)."
+            )
+        if self.noise == "block" and shape is None:
+            fail("noise", "'block' only with image_shape (it masks a rectangle of each image)")
         if self.lr != "auto" and not (isinstance(self.lr, numbers.Real) and self.lr > 0):
             fail("lr", "'auto' or a positive float")
         for name in ("batch_size", "max_epochs"):
@@ -272,7 +297,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             and not all(isinstance(h, numbers.Integral) and h >= 1 for h in hidden)
         ):
             fail("hidden_layer_sizes", "None (automatic) or a tuple of positive ints")
-        if self.loss == "bce" and self._fit_data_range is not None:
+        if self._fit_loss == "bce" and self._fit_data_range is not None:
             lo, hi = self._fit_data_range
             if lo < 0 or hi > 1:
                 raise ValueError(
@@ -281,6 +306,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
                 )
 
     _fit_data_range = None
+    _fit_loss = "mse"
+    # The layout of one sample: (C, H, W) / (C, L), from ``image_shape`` or from shaped X.
+    image_shape_ = None
+    _input_layout = "flat"
 
     def _hidden_sizes(self, n_features: int) -> list[int]:
         """Hidden widths of the encoder (the decoder mirrors them).
@@ -290,17 +319,38 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         """
         if self.hidden_layer_sizes is None:
             first = int(np.clip(2 ** round(math.log2(8 * n_features)), 64, 256))
-            return [max(first, 2 * self.n_components), max(first // 2, 2 * self.n_components)]
+            k = self.n_components_
+            return [max(first, 2 * k), max(first // 2, 2 * k)]
         if isinstance(self.hidden_layer_sizes, numbers.Integral):
             return [int(self.hidden_layer_sizes)]
         return [int(h) for h in self.hidden_layer_sizes]
 
     def _encoder_decoder(self, n_code_out: int):
         d = self.n_features_in_
+        if self.architecture == "conv":
+            shape = tuple(self.image_shape_)
+            if self.hidden_layer_sizes is None:
+                channels = default_channels(shape[1:])
+            elif isinstance(self.hidden_layer_sizes, numbers.Integral):
+                channels = [int(self.hidden_layer_sizes)]
+            else:
+                channels = [int(c) for c in self.hidden_layer_sizes]
+            return build_conv(shape, n_code_out, self.n_components_, channels, self.activation)
         hidden = self._hidden_sizes(d)
         encoder = build_mlp([d, *hidden, n_code_out], self.activation)
-        decoder = build_mlp([self.n_components, *hidden[::-1], d], self.activation)
+        decoder = build_mlp([self.n_components_, *hidden[::-1], d], self.activation)
         return encoder, decoder
+
+    def _resolve_n_components(self, n_features: int) -> int:
+        """``n_components="auto"``: 2 for the MLP (a code to plot); for ``conv``, twice the
+        square root of the number of values rounded to a power of two in [8, 128] (64 for
+        28 x 28 images, 16 for 8 x 8 ones or windows of 64) - enough to denoise and
+        compress."""
+        if self.n_components != "auto":
+            return int(self.n_components)
+        if self.architecture != "conv":
+            return 2
+        return int(np.clip(2 ** round(math.log2(2 * math.sqrt(n_features))), 8, 128))
 
     # ------------------------------------------------------------------ skorch hooks
     def get_default_callbacks(self):
@@ -375,7 +425,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
     def get_iterator(self, dataset, training=False):
         prefix = "iterator_train" if training else "iterator_valid"
         kwargs = self.get_params_for(prefix)
-        default = self._batch_size if training else max(self._batch_size, _PREDICT_BATCH_SIZE)
+        default = self._batch_size if training else max(self._batch_size, self._predict_rows())
         batch_size = kwargs.pop("batch_size", default)
         X = _dataset_tensor(dataset)
         if X is None:  # a user-provided Dataset: a DataLoader, as skorch does
@@ -385,11 +435,28 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             batch_size = len(X)
         return TensorBatches(X.to(self.device), batch_size, shuffle=training)
 
+    def _predict_rows(self) -> int:
+        if self.architecture != "conv":
+            return _PREDICT_BATCH_SIZE
+        n_features = getattr(self, "n_features_in_", 1)
+        return int(np.clip(_CONV_PREDICT_VALUES // max(n_features, 1), 64, _PREDICT_BATCH_SIZE))
+
     def infer(self, x, **fit_params):
         x = to_tensor(x, device=self.device)
         if self.module_.training:
             if self.noise:
-                x = corrupt(x, self.noise, self.noise_level, self._blocks.block_index)
+                if self._blocks.all_binary:
+                    value_range = (0.0, 1.0)
+                else:
+                    value_range = self._fit_data_range if self.noise == "salt_pepper" else None
+                x = corrupt(
+                    x,
+                    self.noise,
+                    self.noise_level,
+                    self._blocks.block_index,
+                    value_range=value_range,
+                    image_shape=self.image_shape_,
+                )
             if self.contractive_weight > 0:
                 x = x.detach().requires_grad_(True)
         return self.module_(x, **fit_params), x
@@ -441,9 +508,72 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             yield
 
     def _validate_X(self, X, reset: bool) -> np.ndarray:
-        return validate_data(
+        X, shape, layout = self._flatten_images(X, reset)
+        X = validate_data(
             self, X, reset=reset, dtype=[np.float32, np.float64], ensure_min_samples=1
         )
+        if reset:
+            self.image_shape_, self._input_layout = shape, layout
+        return X
+
+    def _image_layout(self, X, reset: bool = False):
+        """``(image_shape, layout)`` of an array of images / windows; layout is one of
+        "flat" (n, C*H*W), "channels_first" (n, C, H, W), "no_channel" (n, H, W) for one
+        channel, "channels_last" (n, H, W, C)."""
+        shape = self.image_shape if reset or self.image_shape_ is None else self.image_shape_
+        shape = None if shape is None else tuple(int(s) for s in shape)
+        ndim = getattr(X, "ndim", 2)
+        if ndim <= 2:
+            return shape, "flat"
+        dims = tuple(X.shape[1:])
+        if shape is None:
+            if not reset:  # fitted on flat rows without image_shape
+                raise ValueError(
+                    f"X has shape {X.shape}, but {type(self).__name__} was fitted on 2-D rows "
+                    "without image_shape; pass X as (n_samples, n_features)."
+                )
+            if len(dims) == 2:
+                return (1, *dims), "no_channel"
+            if len(dims) == 3 and dims[0] in (1, 3, 4) and dims[2] not in (1, 3, 4):
+                return dims, "channels_first"
+            if len(dims) == 3 and dims[2] in (1, 3, 4):
+                return (dims[2], *dims[:2]), "channels_last"
+            raise ValueError(
+                f"cannot tell the layout of X with shape {X.shape}: pass image_shape=(C, H, W)."
+            )
+        c, *spatial = shape
+        if dims == shape:
+            return shape, "channels_first"
+        if c == 1 and dims == tuple(spatial):
+            return shape, "no_channel"
+        if dims == (*spatial, c):
+            return shape, "channels_last"
+        raise ValueError(
+            f"X has shape {X.shape}, which does not match image_shape={shape}: expected "
+            f"(n, {c * math.prod(spatial)}), (n, {', '.join(map(str, shape))}) or "
+            f"(n, {', '.join(map(str, (*spatial, c)))})."
+        )
+
+    def _flatten_images(self, X, reset: bool):
+        shape, layout = self._image_layout(X, reset)
+        if layout == "flat":
+            return X, shape, layout
+        X = np.asarray(X)
+        if layout == "channels_last":
+            X = np.moveaxis(X, -1, 1)
+        return X.reshape(X.shape[0], -1), shape, layout
+
+    def _to_layout(self, A: np.ndarray, layout: str | None = None) -> np.ndarray:
+        """Rows (n, C*H*W) back to ``layout`` (default: the layout ``fit`` saw)."""
+        layout = self._input_layout if layout is None else layout
+        if layout == "flat" or self.image_shape_ is None:
+            return A
+        A = A.reshape(A.shape[0], *self.image_shape_)
+        if layout == "no_channel":
+            return A[:, 0]
+        if layout == "channels_last":
+            return np.moveaxis(A, 1, -1)
+        return A
 
     @staticmethod
     def _to_tensor(X: np.ndarray, dtype=np.float32) -> torch.Tensor:
@@ -452,7 +582,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
 
     def _set_feature_blocks(self, feature_blocks, n_features: int) -> None:
         if feature_blocks is None:
-            kind = "binary" if self.loss == "bce" else "numeric"
+            kind = "binary" if self._fit_loss == "bce" else "numeric"
             self.feature_blocks_ = [(kind, 0, n_features)]
             self._blocks = FeatureBlocks.uniform(kind, n_features)
             return
@@ -568,7 +698,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         return self._train(X, fit_params, routing="partial_fit", epochs=int(epochs))
 
     def _prepare_fit(self, X: np.ndarray, feature_blocks) -> None:
-        self._fit_data_range = (float(X.min()), float(X.max()))
+        lo, hi = self._fit_data_range = (float(X.min()), float(X.max()))
+        self._fit_loss = self.loss
+        if self.loss == "auto":
+            # Images in [0, 1] get a sigmoid output and cross-entropy; everything else MSE.
+            in_unit = lo >= 0 and hi <= 1
+            self._fit_loss = "bce" if self.architecture == "conv" and in_unit else "mse"
         self._check_params(X.shape[1])
         self._prepare_fitted_state(X.shape[1], feature_blocks)
         self._resolve_schedule(X.shape[0])
@@ -584,7 +719,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             n_train = n_samples - int(round(n_samples * self.validation_fraction))
         self._n_train = max(1, n_train)
         if self.batch_size == "auto":
-            self._batch_size = int(np.clip(2 ** round(math.log2(max(n_train / 64, 1))), 32, 1024))
+            # Convolutional models learn better from more, smaller steps: at most 128 rows.
+            top = 128 if self.architecture == "conv" else 1024
+            self._batch_size = int(np.clip(2 ** round(math.log2(max(n_train / 64, 1))), 32, top))
         else:
             self._batch_size = int(self.batch_size)
         if self.max_epochs == "auto":
@@ -599,7 +736,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
     def _prepare_fitted_state(self, n_features: int, feature_blocks) -> None:
         """Fitted attributes the module is built from (shared by fit and ``load``)."""
         self._set_feature_blocks(feature_blocks, n_features)
-        self._n_features_out = self.n_components
+        self.n_components_ = self._resolve_n_components(n_features)
+        self._n_features_out = self.n_components_
 
     def _train(self, X: np.ndarray, fit_params: dict, routing: str, epochs: int | None = None):
         self._blocks.to(self.device)
@@ -642,7 +780,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
 
     def _auto_lr(self) -> float:
         """``lr="auto"``: 0.03 at batches of 1,024 rows, scaled by the square root of the batch
-        size (0.005 at 32) - the peak of the one-cycle schedule."""
+        size (0.005 at 32) - the peak of the one-cycle schedule; 0.003 for convolutional
+        models (batches of 32 to 128 rows)."""
+        if self.architecture == "conv":
+            return 0.003
         return 0.03 * math.sqrt(self._batch_size / 1024)
 
     def _set_training(self, training=True):
@@ -687,10 +828,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
     def _check_codes(self, Z) -> np.ndarray:
         check_is_fitted(self)
         Z = check_array(Z, dtype=[np.float32, np.float64])
-        if Z.shape[1] != self.n_components:
+        if Z.shape[1] != self.n_components_:
             raise ValueError(
-                f"Z has {Z.shape[1]} columns, but {type(self).__name__} has n_components="
-                f"{self.n_components}: pass codes produced by transform()."
+                f"Z has {Z.shape[1]} columns, but {type(self).__name__} has n_components_="
+                f"{self.n_components_}: pass codes produced by transform()."
             )
         return Z
 
@@ -706,13 +847,44 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         return output_activation(module.decode(z), self._blocks)
 
     def inverse_transform(self, X) -> np.ndarray:
-        """Decode codes (n_samples, n_components) to the input space (n_samples, n_features).
+        """Decode codes (n_samples, n_components) to the input space (n_samples, n_features),
+        or to images in the layout ``fit`` saw.
 
         Binary columns come back as probabilities, categorical blocks as per-level
         probabilities (a :class:`TabularPreprocessor` turns them back into categories).
         """
         Z = self._check_codes(X)
-        return self._out(self._batched(self._decode_mean, Z), Z)
+        return self._to_layout(self._out(self._batched(self._decode_mean, Z), Z))
+
+    def denoise(self, X) -> np.ndarray:
+        """Reconstruct ``X`` through the code: ``inverse_transform(transform(X))`` in ``X``'s
+        own layout. For a model trained with ``noise=...`` on clean data this removes that kind
+        of noise from new inputs."""
+        check_is_fitted(self)
+        _, layout = self._image_layout(X)
+        X = self._check_input(X)
+
+        def reconstruct(module, xb):
+            return self._decode_mean(module, self._code(module, xb))
+
+        return self._to_layout(self._out(self._batched(reconstruct, X), X), layout)
+
+    def interpolate(self, x_a, x_b, n_steps: int = 8) -> np.ndarray:
+        """Decode ``n_steps`` codes on the straight line from the code of ``x_a`` to that of
+        ``x_b`` (two single samples, in any accepted layout); shape (n_steps, ...) in the
+        layout ``fit`` saw."""
+        check_is_fitted(self)
+        if int(n_steps) < 2:
+            raise ValueError(f"n_steps must be >= 2, got {n_steps}.")
+        pair = []
+        for x in (x_a, x_b):
+            x = np.asarray(x)
+            pair.append(x[None] if x.ndim == 1 or x.shape[0] != 1 else x)  # one sample
+        codes = self.transform(np.concatenate(pair))
+        if codes.shape[0] != 2:
+            raise ValueError("x_a and x_b must each be one sample.")
+        t = np.linspace(0.0, 1.0, int(n_steps))[:, None]
+        return self.inverse_transform((1 - t) * codes[:1] + t * codes[1:])
 
     def reconstruction_error(self, X, per_feature: bool = False) -> np.ndarray:
         """Reconstruction error of each row (higher = worse), decoded from the code of

@@ -108,7 +108,7 @@ class AutoencoderTransformer(BaseAutoencoder):
     """
 
     def _build_module(self) -> torch.nn.Module:
-        return Autoencoder(*self._encoder_decoder(self.n_components))
+        return Autoencoder(*self._encoder_decoder(self.n_components_))
 
     def _loss_terms(self, output, x, x_in, training) -> dict:
         raw, code = output

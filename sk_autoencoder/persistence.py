@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from . import __version__
+from ._base import _LAYOUTS
 from .autoencoder import AutoencoderTransformer
 from .vae import VAEGenerator
 
@@ -58,7 +59,10 @@ def _json_params(estimator) -> tuple[dict, list[str]]:
             if getattr(torch.optim, value.__name__, None) is value:
                 params[name] = {"torch.optim": value.__name__}
                 continue
-        elif name == "hidden_layer_sizes" and value is not None and not np.isscalar(value):
+        elif name in ("hidden_layer_sizes", "image_shape") and value is not None:
+            if np.isscalar(value):
+                params[name] = int(value)
+                continue
             params[name] = [int(v) for v in value]
             continue
         try:
@@ -131,6 +135,12 @@ def save(estimator, path: str | os.PathLike, *, overwrite: bool = False) -> None
                 "n_features_in_": int(estimator.n_features_in_),
                 "feature_names_in_": None if names is None else [str(n) for n in names],
                 "feature_blocks_": [list(b) for b in estimator.feature_blocks_],
+                "image_shape_": (
+                    None
+                    if estimator.image_shape_ is None
+                    else [int(v) for v in estimator.image_shape_]
+                ),
+                "input_layout": estimator._input_layout,
             },
             "weights": {"file": WEIGHTS_FILE, "sha256": _sha256(os.path.join(tmp, WEIGHTS_FILE))},
         }
@@ -214,8 +224,9 @@ def load(path: str | os.PathLike, *, device: str | None = None):
         if not (isinstance(opt, type) and issubclass(opt, torch.optim.Optimizer)):
             raise ModelFormatError(f"unknown optimizer {opt_name!r} in {CONFIG_FILE}.")
         params["optimizer"] = opt
-    if isinstance(params.get("hidden_layer_sizes"), list):
-        params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+    for name in ("hidden_layer_sizes", "image_shape"):
+        if isinstance(params.get(name), list):
+            params[name] = tuple(params[name])
     saved_device = str(params.get("device", "cpu"))
     if device is None:
         device = saved_device if _device_available(saved_device) else "cpu"
@@ -230,6 +241,12 @@ def load(path: str | os.PathLike, *, device: str | None = None):
     estimator.n_features_in_ = n_features
     if fitted.get("feature_names_in_") is not None:
         estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+    if fitted.get("image_shape_") is not None:
+        estimator.image_shape_ = tuple(int(v) for v in fitted["image_shape_"])
+    layout = fitted.get("input_layout", "flat")
+    if layout not in _LAYOUTS:
+        raise ModelFormatError(f"unknown input_layout {layout!r} in {CONFIG_FILE}.")
+    estimator._input_layout = layout
     estimator._prepare_fitted_state(n_features, fitted.get("feature_blocks_"))
     estimator.initialize()
     try:

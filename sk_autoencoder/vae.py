@@ -56,13 +56,13 @@ class VAEGenerator(BaseAutoencoder):
 
     def __init__(
         self,
-        n_components=2,
+        n_components="auto",
         *,
         beta=1.0,
         n_importance_samples=None,
         hidden_layer_sizes=None,
         activation="gelu",
-        loss="mse",
+        loss="auto",
         sparsity=None,
         sparsity_weight=1e-3,
         sparsity_target=0.05,
@@ -122,7 +122,7 @@ class VAEGenerator(BaseAutoencoder):
         self.n_importance_samples = n_importance_samples
 
     def _build_module(self) -> torch.nn.Module:
-        encoder, decoder = self._encoder_decoder(2 * self.n_components)
+        encoder, decoder = self._encoder_decoder(2 * self.n_components_)
         return VariationalAutoencoder(encoder, decoder, self.n_features_in_)
 
     def _loss_term_names(self) -> list[str]:
@@ -166,9 +166,43 @@ class VAEGenerator(BaseAutoencoder):
         if int(n_samples) < 0:
             raise ValueError(f"n_samples must be >= 0, got {n_samples}.")
         if int(n_samples) == 0:
-            return np.empty((0, self.n_features_in_))
-        z = check_random_state(random_state).standard_normal((int(n_samples), self.n_components))
-        return self._out(self._batched(self._decode_mean, z), z)
+            return self._to_layout(np.empty((0, self.n_features_in_)))
+        z = check_random_state(random_state).standard_normal((int(n_samples), self.n_components_))
+        return self._to_layout(self._out(self._batched(self._decode_mean, z), z))
+
+    def traverse(self, x=None, dims=None, values=None) -> np.ndarray:
+        """Latent traversal: vary one code unit at a time around a base code and decode.
+
+        Parameters
+        ----------
+        x : one sample or None
+            The base code is ``x``'s posterior mean; ``None``: the prior's mean (zeros).
+        dims : list of int or None
+            Code units to vary (default: all ``n_components_``).
+        values : 1-D array or None
+            Values given to each unit in turn (default: 7 points from -3 to 3, prior
+            standard deviations).
+
+        Returns
+        -------
+        ndarray of shape (len(dims), len(values), *sample_shape), in the layout ``fit`` saw.
+        """
+        check_is_fitted(self)
+        k = self.n_components_
+        dims = list(range(k)) if dims is None else [int(d) for d in dims]
+        if any(not 0 <= d < k for d in dims):
+            raise ValueError(f"dims must be code units in [0, {k}), got {dims}.")
+        values = np.linspace(-3, 3, 7) if values is None else np.asarray(values, dtype=float)
+        if x is None:
+            base = np.zeros(k)
+        else:
+            x = np.asarray(x)
+            base = self.transform(x[None] if x.ndim == 1 or x.shape[0] != 1 else x)[0]
+        codes = np.repeat(base[None, None, :], len(dims), 0).repeat(len(values), 1)
+        for i, d in enumerate(dims):
+            codes[i, :, d] = values
+        out = self.inverse_transform(codes.reshape(-1, k))
+        return out.reshape(len(dims), len(values), *out.shape[1:])
 
     def score_samples(self, X) -> np.ndarray:
         """Log-likelihood estimate of each row in nats (higher = more normal).
@@ -184,7 +218,7 @@ class VAEGenerator(BaseAutoencoder):
         # Common random numbers: seeded by an int random_state (else 0), so scores repeat.
         seed = int(self.random_state) if isinstance(self.random_state, numbers.Integral) else 0
         gen = torch.Generator().manual_seed(seed)
-        eps = torch.randn(n_draws, self.n_components, generator=gen, dtype=torch.float64)
+        eps = torch.randn(n_draws, self.n_components_, generator=gen, dtype=torch.float64)
         eps = eps.to(self.device, dtype=torch.float32 if X.dtype == np.float32 else None)
         score = self._elbo if k is None else self._iwae
         return self._batched(lambda m, xb: score(m, xb, eps), X).double().cpu().numpy()

@@ -3,8 +3,9 @@
 An architecture is a pair of modules: an encoder mapping ``(batch, n_features)`` to
 ``(batch, n_code)`` and a decoder mapping ``(batch, n_components)`` back to
 ``(batch, n_features)``. :class:`Autoencoder` and :class:`VariationalAutoencoder` only
-combine such a pair, so a convolutional backbone slots in beside the MLP by providing
-another pair of modules with the same shapes.
+combine such a pair: the MLP (:func:`build_mlp`) and the convolutional pair
+(:func:`build_conv`, 1-D for series windows and 2-D for images) both take and return flat
+``(batch, n_features)`` tensors, so losses, corruptions and penalties never see the layout.
 """
 
 from __future__ import annotations
@@ -40,6 +41,94 @@ def build_mlp(sizes: list[int], activation: str = "silu") -> nn.Sequential:
         if i < len(sizes) - 2:
             layers.append(act())
     return nn.Sequential(*layers)
+
+
+def conv_stages(spatial: tuple[int, ...], max_stages: int = 4, min_side: int = 5) -> int:
+    """Number of stride-2 stages: halve while the smallest side stays >= ``min_side``
+    (28 x 28 -> 14 -> 7: two stages; 32 x 32 -> 8: two; a window of 64 -> 8: three)."""
+    n, side = 0, min(spatial)
+    while n < max_stages and math.ceil(side / 2) >= min_side:
+        side = math.ceil(side / 2)
+        n += 1
+    return n
+
+
+def default_channels(spatial: tuple[int, ...]) -> list[int]:
+    """Channels of the strided stages: 32, doubling per stage, at most 128 (at least one
+    stage, so very small inputs still get a convolution)."""
+    return [min(32 * 2**i, 128) for i in range(max(conv_stages(spatial), 1))]
+
+
+class _View(nn.Module):
+    def __init__(self, *shape: int):
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], *self.shape)
+
+    def extra_repr(self) -> str:
+        return f"shape={self.shape}"
+
+
+class _Crop(nn.Module):
+    """Crop the trailing spatial dims to ``size`` (transposed convolutions may overshoot)."""
+
+    def __init__(self, *size: int):
+        super().__init__()
+        self.size = size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if len(self.size) == 1:
+            return x[..., : self.size[0]]
+        return x[..., : self.size[0], : self.size[1]]
+
+
+def build_conv(
+    image_shape: tuple[int, ...],
+    n_code_out: int,
+    n_components: int,
+    channels: list[int],
+    activation: str = "gelu",
+) -> tuple[nn.Sequential, nn.Sequential]:
+    """A strided-convolution encoder and its mirrored transposed-convolution decoder.
+
+    ``image_shape`` is ``(C, L)`` (1-D: series windows) or ``(C, H, W)`` (2-D: images). Each
+    stage is a 3 x 3 (or 3) convolution with stride 2 (halving the size) and ``activation``;
+    a linear layer maps the last feature map to ``n_code_out`` code values. The decoder maps
+    ``n_components`` values back through the mirror image and ends with a linear (activation
+    free) convolution to ``C`` channels. Both ends are flat: ``(batch, C * prod(spatial))``.
+    """
+    c_in, *spatial = (int(s) for s in image_shape)
+    if len(spatial) not in (1, 2):
+        raise ValueError(f"image_shape must be (C, L) or (C, H, W), got {tuple(image_shape)}")
+    conv = nn.Conv1d if len(spatial) == 1 else nn.Conv2d
+    deconv = nn.ConvTranspose1d if len(spatial) == 1 else nn.ConvTranspose2d
+    act = ACTIVATIONS[activation]
+    sizes = [tuple(spatial)]
+    for _ in channels:
+        sizes.append(tuple((s + 1) // 2 for s in sizes[-1]))  # stride 2, kernel 3, padding 1
+    flat = channels[-1] * math.prod(sizes[-1])
+
+    enc: list[nn.Module] = [_View(c_in, *spatial)]
+    prev = c_in
+    for ch in channels:
+        enc += [conv(prev, ch, 3, stride=2, padding=1), act()]
+        prev = ch
+    enc += [nn.Flatten(), nn.Linear(flat, n_code_out)]
+
+    dec: list[nn.Module] = [nn.Linear(n_components, flat), act(), _View(prev, *sizes[-1])]
+    outs = [*channels[-2::-1], c_in]
+    for i, ch in enumerate(outs):
+        target, current = sizes[-2 - i], sizes[-1 - i]
+        # (in - 1) * 2 - 2 + 3 + output_padding = target
+        pad = tuple(t - (2 * c - 1) for t, c in zip(target, current))
+        dec.append(deconv(prev, ch, 3, stride=2, padding=1, output_padding=pad))
+        if i < len(outs) - 1:
+            dec.append(act())
+        prev = ch
+    dec += [_Crop(*spatial), nn.Flatten()]
+    return nn.Sequential(*enc), nn.Sequential(*dec)
 
 
 class Autoencoder(nn.Module):
