@@ -140,3 +140,149 @@ def test_partial_fit_epochs_argument_and_validation():
     assert len(ae.history) == 7
     with pytest.raises(ValueError, match="epochs must be None or a positive int"):
         ae.partial_fit(X, epochs=0)
+
+
+# ---------------------------------------------------------------------------- Parquet streams
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+streaming = pytest.importorskip("sk_autoencoder.streaming")
+
+
+def low_rank(n=3000, d=6, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2)) @ rng.normal(size=(2, d)) + 0.05 * rng.normal(size=(n, d))
+    return X.astype(np.float32)
+
+
+def write_parquet(df, path, row_group_size=500):
+    pq.write_table(
+        pa.Table.from_pandas(df, preserve_index=False), path, row_group_size=row_group_size
+    )
+    return path
+
+
+@pytest.fixture
+def numeric_folder(tmp_path):
+    X = low_rank()
+    df = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    df.insert(0, "id", np.arange(len(df)))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write_parquet(df.iloc[:1800], folder / "part-0.parquet")  # two files, 6 row groups
+    write_parquet(df.iloc[1800:], folder / "part-1.parquet")
+    return folder, df
+
+
+def test_iter_parquet_shuffles_across_row_groups_and_sees_every_row_once(numeric_folder):
+    folder, df = numeric_folder
+    seen = []
+    for chunk in streaming.iter_parquet(
+        folder, chunk_rows=256, shuffle=True, buffer_rows=1024, random_state=0, as_frame=False
+    ):
+        assert len(chunk) <= 256  # memory per step is bounded by the chunk
+        ids = chunk[:, 0].astype(int)
+        seen.append(ids)
+    row_groups = [np.unique(ids // 500).size for ids in seen[:-1]]
+    assert min(row_groups) >= 2  # each chunk mixes rows of several row groups
+    ids = np.concatenate(seen)
+    assert sorted(ids.tolist()) == list(range(len(df)))
+    assert not np.array_equal(ids, np.arange(len(df)))
+    ordered = np.concatenate([c["id"].to_numpy() for c in streaming.iter_parquet(folder)])
+    np.testing.assert_array_equal(ordered, np.arange(len(df)))
+
+
+def test_fit_parquet_trains_a_bare_autoencoder(numeric_folder):
+    folder, df = numeric_folder
+    columns = [c for c in df.columns if c != "id"]
+    X = df[columns].to_numpy(np.float32)
+    ae = AutoencoderTransformer(n_components=2, random_state=0)
+    assert streaming.fit_parquet(ae, folder, columns=columns, epochs=3, chunk_rows=512) is ae
+    assert len(ae.history) == 3 * 6  # one history row per chunk and epoch
+    mse = ae.reconstruction_error(X).mean()
+    assert mse < 0.1 * X.var(axis=0).mean()  # rank-2 data, 2 components: learned, not noise
+    again = streaming.fit_parquet(
+        AutoencoderTransformer(n_components=2, random_state=0),
+        folder,
+        columns=columns,
+        epochs=3,
+        chunk_rows=512,
+    )
+    np.testing.assert_array_equal(again.transform(X), ae.transform(X))  # seeded: repeatable
+
+
+def test_fit_parquet_restarts_like_fit(numeric_folder):
+    folder, df = numeric_folder
+    columns = [c for c in df.columns if c != "id"]
+    ae = AutoencoderTransformer(n_components=2, random_state=0)
+    streaming.fit_parquet(ae, folder, columns=columns, chunk_rows=1024)
+    first = ae.transform(df[columns].to_numpy(np.float32))
+    streaming.fit_parquet(ae, folder, columns=columns, chunk_rows=1024)
+    assert len(ae.history) == 3
+    np.testing.assert_array_equal(ae.transform(df[columns].to_numpy(np.float32)), first)
+
+
+def test_fit_parquet_pipeline_with_mixed_columns(tmp_path):
+    from sk_autoencoder import VAEGenerator, make_tabular_pipeline
+
+    df = mixed_frame(2000)
+    path = write_parquet(df, tmp_path / "mixed.parquet", row_group_size=300)
+    pipe = make_tabular_pipeline(VAEGenerator(n_components=2, random_state=0))
+    streaming.fit_parquet(pipe, path, chunk_rows=400, epochs=2)
+    pre, vae = pipe.steps[0][1], pipe.steps[-1][1]
+    # The preprocessing pass saw every row before training started: the layout is final and
+    # the same as fit on the whole table.
+    reference = TabularPreprocessor().fit(pq.read_table(path).to_pandas())
+    assert pre.feature_blocks_ == reference.feature_blocks_
+    assert vae.feature_blocks_ == reference.feature_blocks_
+    assert vae.n_features_in_ == reference.n_features_out_
+    assert np.isfinite(pipe.score_samples(df.iloc[:50])).all()
+    assert list(pipe.sample(3, random_state=0).columns) == list(df.columns)
+
+
+def test_transform_parquet_writes_codes_and_scores_in_chunks(numeric_folder, tmp_path):
+    folder, df = numeric_folder
+    columns = [c for c in df.columns if c != "id"]
+    X = df[columns].to_numpy(np.float32)
+    ae = AutoencoderTransformer(n_components=2, max_epochs=2, random_state=0).fit(X)
+    out = streaming.transform_parquet(
+        ae, folder, tmp_path / "codes.parquet", keep_columns=["id"], chunk_rows=700
+    )
+    assert pq.ParquetFile(out).metadata.num_row_groups == 5  # written incrementally
+    codes = pq.read_table(out).to_pandas()
+    assert list(codes.columns) == ["id", "autoencodertransformer0", "autoencodertransformer1"]
+    np.testing.assert_array_equal(codes["id"], df["id"])
+    np.testing.assert_allclose(codes.iloc[:, 1:].to_numpy(), ae.transform(X), rtol=1e-5, atol=1e-6)
+    scores = streaming.transform_parquet(
+        ae, folder, tmp_path / "scores.parquet", method="score_samples", keep_columns=["id"]
+    )
+    np.testing.assert_allclose(
+        pq.read_table(scores)["score_samples"].to_numpy(), ae.score_samples(X), rtol=1e-5
+    )
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]  # no partial files left
+
+
+def test_streaming_errors_name_the_fix(numeric_folder, tmp_path):
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+
+    folder, _ = numeric_folder
+    with pytest.raises(TypeError, match="PCA has no partial_fit"):
+        streaming.fit_parquet(make_pipeline(PCA(2), AutoencoderTransformer()), folder)
+    with pytest.raises(ValueError, match=r"columns \['nope'\] are not in the Parquet data"):
+        streaming.fit_parquet(AutoencoderTransformer(), folder, columns=["nope"])
+    with pytest.raises(FileNotFoundError, match="No Parquet file"):
+        streaming.fit_parquet(AutoencoderTransformer(), tmp_path / "missing.parquet")
+    text = pd.DataFrame({"x": [1.0, 2.0], "s": ["a", "b"]})
+    path = write_parquet(text, tmp_path / "text.parquet")
+    with pytest.raises(TypeError, match="make_tabular_pipeline"):
+        streaming.fit_parquet(AutoencoderTransformer(), path)
+
+
+def test_streaming_without_pyarrow_names_the_install(monkeypatch):
+    import importlib
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.delitem(sys.modules, "sk_autoencoder.streaming")
+    with pytest.raises(ImportError, match=r"pip install sk_autoencoder\[parquet\]"):
+        importlib.import_module("sk_autoencoder.streaming")
