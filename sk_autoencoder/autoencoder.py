@@ -23,36 +23,55 @@ class AutoencoderTransformer(BaseAutoencoder):
     undercomplete   ``n_components=k`` with ``k < n_features``
     sparse          ``sparsity="l1"`` or ``"kl"`` (``sparsity_target``), ``sparsity_weight``
     contractive     ``contractive_weight > 0`` (exact encoder Jacobian penalty)
-    denoising       ``noise="gaussian" | "mask" | "swap"``, ``noise_level``
+    denoising       ``noise="gaussian" | "mask" | "swap" | "salt_pepper" | "block"``
+    convolutional   ``architecture="conv"`` with ``image_shape=(C, H, W)`` or ``(C, L)``
     ==============  ==========================================================
 
     Parameters
     ----------
-    n_components : int, default=2
-        Size of the code.
+    n_components : int or "auto", default="auto"
+        Size of the code. ``"auto"``: 2 for the MLP (a code to plot); for ``conv``, twice the
+        square root of the number of values per sample, rounded to a power of two in
+        [8, 128] (64 for 28 x 28 images). The resolved size is ``n_components_``.
     hidden_layer_sizes : tuple of int or None, default=None
         Encoder hidden widths; the decoder mirrors them. ``None``: two layers, the first
         ``8 * n_features`` rounded to a power of two in [64, 256], the second half of it.
+        For ``architecture="conv"``: the channels of the stride-2 stages (``None``: 32,
+        doubling per stage up to 128, halving the size while the smallest side stays >= 5;
+        28 x 28 -> 14 x 14 -> 7 x 7).
     activation : str, default="gelu"
         One of ``relu, silu, gelu, tanh, elu, leaky_relu, sigmoid, identity`` (``gelu`` is
         the tanh approximation).
-    loss : {"mse", "bce"}, default="mse"
+    loss : {"auto", "mse", "bce"}, default="auto"
         ``"mse"``: squared error with a linear output (for standardised data); ``"bce"``:
-        cross-entropy with a sigmoid output (data in [0, 1]). Mixed tables get per-column
-        losses from ``feature_blocks`` (see :func:`make_tabular_pipeline`).
+        cross-entropy with a sigmoid output (data in [0, 1]). ``"auto"``: ``"bce"`` for a
+        convolutional model on data in [0, 1] (images), ``"mse"`` otherwise. Mixed tables get
+        per-column losses from ``feature_blocks`` (see :func:`make_tabular_pipeline`).
     sparsity : {None, "l1", "kl"}, default=None
     sparsity_weight : float, default=1e-3
     sparsity_target : float, default=0.05
         Target mean activation (after a sigmoid) of each code unit for ``sparsity="kl"``.
     contractive_weight : float, default=0.0
         Weight of the squared Frobenius norm of the encoder's Jacobian.
-    noise : {None, "gaussian", "mask", "swap"}, default=None
-        Corruption of the input during training only (denoising autoencoder).
+    noise : {None, "gaussian", "mask", "swap", "salt_pepper", "block"}, default=None
+        Corruption of the input during training only (denoising autoencoder). ``gaussian``
+        adds noise (clipped to [0, 1] for images with ``loss="bce"``), ``mask`` zeroes random
+        values, ``swap`` takes values from other rows (tables), ``salt_pepper`` sets values to
+        the data's minimum or maximum, ``block`` zeroes one random rectangle (a segment for
+        windows) per image. :meth:`denoise` then cleans new inputs.
     noise_level : float, default=0.1
-        Standard deviation (gaussian) or share of values corrupted (mask, swap).
-    architecture : {"mlp"}, default="mlp"
+        Standard deviation (gaussian) or share of values corrupted (the others; for ``block``
+        the share of the image covered).
+    architecture : {"mlp", "conv"}, default="mlp"
+        ``"conv"``: strided convolutions (2-D for images, 1-D for windows) and a mirrored
+        transposed-convolution decoder; needs the layout of a sample from ``image_shape`` or
+        from shaped X.
     image_shape : tuple or None, default=None
-        Reserved for convolutional architectures.
+        ``(C, H, W)`` for images, ``(C, L)`` for windows of ``C`` channels. X may then be 2-D
+        ``(n, C*H*W)`` (channel-major, as ``X.reshape(n, -1)`` of ``(n, C, H, W)``) or shaped
+        ``(n, H, W)`` (one channel), ``(n, C, H, W)`` or ``(n, H, W, C)``; with ``None`` the
+        shape is taken from shaped X. Outputs of :meth:`inverse_transform` keep the layout of
+        the data ``fit`` saw, :meth:`denoise` the layout of its input.
     early_stopping : bool, default=True
         Stop when the validation loss (training loss if there is no validation split) has not
         improved by ``tol`` (relative) for ``n_iter_no_change`` epochs, and restore the best
@@ -66,12 +85,13 @@ class AutoencoderTransformer(BaseAutoencoder):
         ``"auto"``: enough epochs for about 3,000 optimizer steps (20 to 500).
     lr : float or "auto", default="auto"
         Peak learning rate. ``"auto"``: 0.03 at batches of 1,024 rows, scaled by the square
-        root of the batch size.
+        root of the batch size; 0.003 for ``conv``.
     lr_schedule : {"onecycle", None}, default="onecycle"
         ``"onecycle"``: linear warm-up over 5% of the steps, then cosine decay to 1% of ``lr``;
         ``None``: constant ``lr``.
     batch_size : int or "auto", default="auto"
-        ``"auto"``: ``n_train / 64`` rounded to a power of two in [32, 1024].
+        ``"auto"``: ``n_train / 64`` rounded to a power of two in [32, 1024] ([32, 128] for
+        ``conv``).
     optimizer : torch optimizer class, default=torch.optim.Adam
     train_split : "auto", None or callable, default="auto"
         skorch's ``train_split``; ``"auto"`` is the seeded hold-out described above.
@@ -92,6 +112,10 @@ class AutoencoderTransformer(BaseAutoencoder):
     history_ : skorch.History
         Per-epoch ``train_loss``, ``valid_loss`` and each loss term by name
         (``train_reconstruction``, ``train_sparsity``, ``train_contractive``).
+    n_components_ : int
+        The resolved code size.
+    image_shape_ : tuple or None
+        The layout of one sample, ``(C, H, W)`` or ``(C, L)``, when known.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when X has string column names.

@@ -32,3 +32,9 @@ def test_readme_examples_run():
     assert set(namespace["rows"]["dir"]) <= {"N", "S", "E", "W"}
     assert namespace["new_rows"].shape == (5, 64)
     assert namespace["search"].best_params_["n_components"] in (2, 4)
+    images, noisy, clean = namespace["images"], namespace["noisy"], namespace["clean"]
+    assert clean.shape == images.shape == (1797, 8, 8)
+    assert ((clean - images) ** 2).mean() < ((noisy - images) ** 2).mean()
+    assert namespace["samples"].shape == (16, 8, 8)
+    assert namespace["strip"].shape == (8, 8, 8)
+    assert namespace["grid"].shape == (2, 7, 8, 8)
