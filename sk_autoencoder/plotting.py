@@ -23,6 +23,7 @@ __all__ = [
     "plot_interpolation",
     "plot_loss_curves",
     "plot_reconstructions",
+    "plot_traversal",
 ]
 
 _PLOT_HINT = "install it with `pip install sk_autoencoder[plot]`"
@@ -661,7 +662,7 @@ def plot_interpolation(
     strip, *, image_shape=None, ax=None, title=None, row_labels=None, column_labels=None
 ):
     """One or more strips of images, e.g. ``VAEGenerator.interpolate(x_a, x_b, n_steps)``
-    (a path through the code) or ``VAEGenerator.traverse(x, dim, values)``.
+    (a path through the code); :func:`plot_traversal` draws ``VAEGenerator.traverse``.
 
     Parameters
     ----------
@@ -689,4 +690,45 @@ def plot_interpolation(
         raise ValueError(f"row_labels needs {len(rows)} labels, got {len(row_labels)}.")
     return _draw_montage(
         rows, ax=ax, title=title, row_labels=row_labels, column_labels=column_labels
+    )
+
+
+def plot_traversal(
+    traversal, *, values=None, dims=None, image_shape=None, ax=None, title="Latent traversal"
+):
+    """Latent traversal grid: one row per code unit, one column per value given to it.
+
+    Parameters
+    ----------
+    traversal : array-like of shape (n_dims, n_values, ...)
+        The output of ``VAEGenerator.traverse(x, dims, values)``: for each code unit varied,
+        the decoded images (any layout accepted by :func:`plot_image_grid`).
+    values : sequence of float, default=None
+        The values of the code unit (column labels), as passed to ``traverse``.
+    dims : sequence of int, default=None
+        The code units varied (row labels ``z<d>``); default ``0, 1, ...``.
+    image_shape : tuple (C, H, W) or (H, W), default=None
+    ax : matplotlib Axes, default=None
+        A new figure if None.
+    title : str, default="Latent traversal"
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    T = np.asarray(traversal)
+    if T.ndim < 3:
+        raise ValueError(
+            f"traversal must have shape (n_dims, n_values, ...) as returned by "
+            f"VAEGenerator.traverse, got shape {T.shape}."
+        )
+    dims = list(range(len(T))) if dims is None else list(dims)
+    if len(dims) != len(T):
+        raise ValueError(f"dims needs {len(T)} entries (one per row), got {len(dims)}.")
+    if values is not None and len(values) != T.shape[1]:
+        raise ValueError(f"values needs {T.shape[1]} entries (one per column), got {len(values)}.")
+    rows = [_as_images(strip, image_shape, "traversal") for strip in T]
+    labels = None if values is None else [f"{float(v):g}" for v in values]
+    return _draw_montage(
+        rows, ax=ax, title=title, row_labels=[f"z{d}" for d in dims], column_labels=labels
     )

@@ -24,6 +24,7 @@ from sk_autoencoder.plotting import (  # noqa: E402
     plot_interpolation,
     plot_loss_curves,
     plot_reconstructions,
+    plot_traversal,
 )
 
 
@@ -352,3 +353,24 @@ def test_code_scatter_of_images_coloured_by_label():
     Z = PCA(n_components=2).fit_transform(X.reshape(len(X), -1))
     fig = plot_embedding(Z, y, label_name="digit")
     assert [t.split(" ")[0] for t in _legend_texts(fig.axes[0])] == [str(d) for d in range(10)]
+
+
+def test_traversal_grid_from_a_fitted_vae():
+    from sk_autoencoder import VAEGenerator
+    from sk_autoencoder.datasets import load_digits_images
+
+    X, _ = load_digits_images()
+    vae = VAEGenerator(n_components=3, loss="bce", max_epochs=2, random_state=0).fit(X[:200])
+    values = [-2.0, 0.0, 2.0]
+    traversal = vae.traverse(X[0], dims=[0, 2], values=values)
+    fig = plot_traversal(traversal, values=values, dims=[0, 2])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["z0", "z2"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["-2", "0", "2"]
+    canvas = _canvas(fig)
+    assert canvas.shape == (2 * 8 + 1, 3 * 8 + 2)
+    np.testing.assert_allclose(_tile(canvas, 1, 2, 8, 8, 1), traversal[1, 2], rtol=1e-6)
+    with pytest.raises(ValueError, match="n_dims, n_values"):
+        plot_traversal(traversal[0, 0])
+    with pytest.raises(ValueError, match="values needs 3"):
+        plot_traversal(traversal, values=[1.0])
