@@ -422,6 +422,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             return dataset, None
         return split(dataset, **fit_params)
 
+    # Set by ``sk_autoencoder.distributed.DistributedTraining`` while it trains: wraps the
+    # training batches so that each process gets its share of every global batch.
+    _shard_batches = None
+
     def get_iterator(self, dataset, training=False):
         prefix = "iterator_train" if training else "iterator_valid"
         kwargs = self.get_params_for(prefix)
@@ -433,7 +437,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             return torch.utils.data.DataLoader(dataset, batch_size=batch_size, **kwargs)
         if batch_size == -1:
             batch_size = len(X)
-        return TensorBatches(X.to(self.device), batch_size, shuffle=training)
+        batches = TensorBatches(X.to(self.device), batch_size, shuffle=training)
+        return self._shard_batches(batches) if training and self._shard_batches else batches
 
     def _predict_rows(self) -> int:
         if self.architecture != "conv":
