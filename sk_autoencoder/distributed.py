@@ -170,9 +170,7 @@ class DistributedTraining(Callback):
         self._plain_module = net.module_
         device = next(net.module_.parameters()).device
         net.module_ = _DataParallel(
-            net.module_,
-            device_ids=[device.index] if device.type == "cuda" else None,
-            broadcast_buffers=False,
+            net.module_, device_ids=[device.index] if device.type == "cuda" else None
         )
         # The hook in BaseAutoencoder.get_iterator: each process trains on its share.
         net._shard_batches = functools.partial(
