@@ -11,6 +11,7 @@ from .preprocessing import (
     TabularPreprocessor,
     make_tabular_pipeline,
 )
+from .timeseries import SeriesOutlierDetector, SlidingWindows
 from .vae import VAEGenerator
 
 __all__ = [
@@ -18,6 +19,8 @@ __all__ = [
     "AutoencoderTransformer",
     "ImageScaler",
     "ModelFormatError",
+    "SeriesOutlierDetector",
+    "SlidingWindows",
     "TabularPipeline",
     "TabularPreprocessor",
     "VAEGenerator",

@@ -1,0 +1,202 @@
+"""Time-series anomaly detection on NAB (realKnownCause): per-timestamp scores.
+
+Protocol, for each series: fit the detector on the whole series without labels and score every
+timestamp; a timestamp is positive when it lies in one of NAB's labelled windows
+(``combined_windows.json``, bounds included). Reported: ROC-AUC and average precision of the
+per-timestamp anomaly scores, and at the detector's fitted threshold the share of labelled
+windows containing at least one flagged timestamp (``hit``) and the number of flagged intervals
+(``anomalous_intervals``) that overlap no labelled window (``false_iv``); fit time.
+
+Methods: ``SeriesOutlierDetector(random_state=0)`` with its defaults (``--architecture conv``
+for the convolutional variant); peers on the same protocol: scikit-learn
+``IsolationForest(random_state=0)`` on sliding windows of 64 values (the series in file
+order, a timestamp's score is the mean over the windows covering it), and a rolling z-score
+(|x_t - mean of the previous 48 values| / their standard deviation).
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/timeseries.py --out benchmarks/results/timeseries.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.ensemble import IsolationForest
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import REPO_ROOT, fmt, machine_info, markdown_table, write_json  # noqa: E402
+
+from sk_autoencoder import SeriesOutlierDetector  # noqa: E402
+
+DEFAULT_DATA_DIR = REPO_ROOT / ".." / "shared" / "data" / "nab"
+SERIES = (
+    "ambient_temperature_system_failure",
+    "cpu_utilization_asg_misconfiguration",
+    "machine_temperature_system_failure",
+    "nyc_taxi",
+)
+PEER_WINDOW = 64
+ZSCORE_WINDOW = 48
+
+
+def load_series(data_dir: Path, name: str):
+    """The series as a DataFrame (timestamp, value), the positive mask and the windows."""
+    import pandas as pd
+
+    df = pd.read_csv(Path(data_dir) / f"{name}.csv", parse_dates=["timestamp"])
+    with open(Path(data_dir) / "combined_windows.json", encoding="utf-8") as fh:
+        windows = json.load(fh)[f"realKnownCause/{name}.csv"]
+    windows = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in windows]
+    y = np.zeros(len(df), dtype=bool)
+    for a, b in windows:
+        y |= ((df["timestamp"] >= a) & (df["timestamp"] <= b)).to_numpy()
+    return df, y, windows
+
+
+def iforest_windows(x: np.ndarray, window: int = PEER_WINDOW) -> np.ndarray:
+    W = np.lib.stride_tricks.sliding_window_view(x, window)
+    s = -IsolationForest(random_state=0).fit(W).score_samples(W)
+    cs = np.r_[0.0, np.cumsum(s)]
+    t = np.arange(len(x))
+    lo, hi = np.maximum(t - window + 1, 0), np.minimum(t, len(s) - 1) + 1
+    return (cs[hi] - cs[lo]) / (hi - lo)
+
+
+def rolling_zscore(x: np.ndarray, window: int = ZSCORE_WINDOW) -> np.ndarray:
+    import pandas as pd
+
+    s = pd.Series(x)
+    roll = s.rolling(window, min_periods=2)
+    z = (s - roll.mean().shift(1)).abs() / roll.std().shift(1)
+    return z.replace([np.inf, -np.inf], np.nan).fillna(0.0).to_numpy()
+
+
+def evaluate_ours(df, y, windows, **params) -> dict:
+    t0 = time.perf_counter()
+    det = SeriesOutlierDetector(random_state=0, **params).fit(df)
+    fit_s = time.perf_counter() - t0
+    anomaly = -det.score_samples(df)
+    flagged = det.predict(df) == -1
+    times = df["timestamp"]
+    hits = [bool(flagged[((times >= a) & (times <= b)).to_numpy()].any()) for a, b in windows]
+    iv = det.anomalous_intervals(df)
+    false_iv = sum(
+        not any(s <= b and e >= a for a, b in windows) for s, e in zip(iv["start"], iv["end"])
+    )
+    return {
+        "roc_auc": float(roc_auc_score(y, anomaly)),
+        "average_precision": float(average_precision_score(y, anomaly)),
+        "windows_hit": int(sum(hits)),
+        "n_windows": len(windows),
+        "hit_share": float(np.mean(hits)),
+        "n_intervals": len(iv["start"]),
+        "false_intervals": int(false_iv),
+        "flagged_share": float(flagged.mean()),
+        "fit_seconds": fit_s,
+        "window": int(det.window_),
+        "period": det.period_,
+        "n_filled": int(det.n_filled_),
+    }
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    ap.add_argument("--out", default=None, help="write the results as JSON here")
+    ap.add_argument("--architecture", default="mlp", choices=["mlp", "conv"])
+    ap.add_argument("--series", nargs="*", default=list(SERIES))
+    ap.add_argument("--no-peers", action="store_true")
+    args = ap.parse_args(argv)
+
+    import torch
+
+    params = {"architecture": args.architecture}
+    results, peers = {}, {"iforest_w64": {}, "rolling_zscore": {}}
+    for name in args.series:
+        df, y, windows = load_series(Path(args.data_dir), name)
+        results[name] = evaluate_ours(df, y, windows, **params)
+        if not args.no_peers:
+            x = df["value"].to_numpy(dtype=float)
+            for peer, fn in (("iforest_w64", iforest_windows), ("rolling_zscore", rolling_zscore)):
+                s = fn(x)
+                peers[peer][name] = {
+                    "roc_auc": float(roc_auc_score(y, s)),
+                    "average_precision": float(average_precision_score(y, s)),
+                }
+        r = results[name]
+        print(
+            f"{name}: window {r['window']} (period {r['period']}), AUC {r['roc_auc']:.3f}, "
+            f"AP {r['average_precision']:.3f}, hit {r['windows_hit']}/{r['n_windows']}, "
+            f"false intervals {r['false_intervals']}, fit {r['fit_seconds']:.1f} s",
+            flush=True,
+        )
+
+    def mean(d, key):
+        return float(np.mean([v[key] for v in d.values()])) if d else None
+
+    header = ["series", "window", "ROC-AUC", "AP", "windows hit", "false intervals", "fit s"]
+    if not args.no_peers:
+        header += ["IForest AUC / AP", "rolling z AUC / AP"]
+    rows = []
+    for name, r in results.items():
+        row = [
+            name,
+            r["window"],
+            fmt(r["roc_auc"], ".3f"),
+            fmt(r["average_precision"], ".3f"),
+            f"{r['windows_hit']}/{r['n_windows']}",
+            r["false_intervals"],
+            fmt(r["fit_seconds"], ".1f"),
+        ]
+        if not args.no_peers:
+            for peer in ("iforest_w64", "rolling_zscore"):
+                p = peers[peer][name]
+                row.append(f"{p['roc_auc']:.3f} / {p['average_precision']:.3f}")
+        rows.append(row)
+    summary = {
+        "roc_auc": mean(results, "roc_auc"),
+        "average_precision": mean(results, "average_precision"),
+        "series_all_windows_hit": int(sum(r["hit_share"] == 1.0 for r in results.values())),
+        "max_false_intervals": int(max(r["false_intervals"] for r in results.values())),
+    }
+    mean_row = [
+        "mean",
+        "",
+        fmt(summary["roc_auc"], ".3f"),
+        fmt(summary["average_precision"], ".3f"),
+    ]
+    mean_row += [f"all hit in {summary['series_all_windows_hit']}/{len(results)}", "", ""]
+    if not args.no_peers:
+        for peer in ("iforest_w64", "rolling_zscore"):
+            d = peers[peer]
+            mean_row.append(f"{mean(d, 'roc_auc'):.3f} / {mean(d, 'average_precision'):.3f}")
+            summary[peer] = {
+                "roc_auc": mean(d, "roc_auc"),
+                "average_precision": mean(d, "average_precision"),
+            }
+    rows.append(mean_row)
+    print()
+    print(f"SeriesOutlierDetector(random_state=0, architecture={args.architecture!r})")
+    print(markdown_table(header, rows, align="lrrrrrr" + "r" * (len(header) - 7)))
+    payload = {
+        "protocol": __doc__.split("Run from")[0].strip(),
+        "params": params,
+        "machine": machine_info() | {"torch_threads": torch.get_num_threads()},
+        "series": results,
+        "peers": peers,
+        "mean": summary,
+    }
+    if args.out:
+        print(f"wrote {write_json(payload, args.out)}")
+    return payload
+
+
+if __name__ == "__main__":
+    main()
