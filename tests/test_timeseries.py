@@ -1,0 +1,214 @@
+"""Tests of sk_autoencoder.timeseries (small synthetic series; no shared data needed)."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+from sk_autoencoder import SeriesOutlierDetector, SlidingWindows
+from sk_autoencoder.timeseries import choose_window, dominant_period
+
+pd = pytest.importorskip("pandas")
+
+FAST = dict(max_epochs=8, random_state=0)
+PERIOD = 40
+
+
+def _sine(n=1200, period=PERIOD, noise=0.05, seed=0, channels=1):
+    rng = np.random.RandomState(seed)
+    t = np.arange(n)
+    cols = [np.sin(2 * np.pi * t / period + c) for c in range(channels)]
+    x = np.stack(cols, axis=1) + noise * rng.normal(size=(n, channels))
+    return x[:, 0] if channels == 1 else x
+
+
+@pytest.fixture(scope="module")
+def spiked():
+    """A noisy sine with one spike, and a detector fitted on it."""
+    x = _sine()
+    x[700] += 4.0
+    return x, SeriesOutlierDetector(**FAST).fit(x)
+
+
+# ---------------------------------------------------------------------- windows
+@pytest.mark.parametrize("stride", [1, 7, 10])
+def test_windows_round_trip_univariate(stride):
+    x = _sine(203)
+    sw = SlidingWindows(window=20, stride=stride).fit(x)
+    W = sw.transform(x)
+    starts = sw.window_starts(len(x))
+    assert W.shape == (len(starts), 20)
+    assert starts[-1] == len(x) - 20  # the last step is always covered
+    np.testing.assert_allclose(sw.inverse_transform(W, n_steps=len(x))[:, 0], x, atol=1e-12)
+    # windows are the scaled series, robustly centred
+    np.testing.assert_allclose(W[1], (x[starts[1] : starts[1] + 20] - sw.center_) / sw.scale_)
+
+
+def test_windows_multichannel_are_channel_major():
+    x = _sine(100, channels=3) * np.array([1.0, 10.0, 100.0]) + np.array([0.0, 5.0, -50.0])
+    sw = SlidingWindows(window=8, stride=1).fit(x)
+    W = sw.transform(x)
+    assert W.shape == (93, 24)
+    first = W[0].reshape(3, 8)  # (channels, window)
+    np.testing.assert_allclose(first[2] * sw.scale_[2] + sw.center_[2], x[:8, 2])
+    # per-channel robust scaling: every channel ends up on a comparable scale
+    assert np.all(np.abs(np.median(W.reshape(-1, 3, 8), axis=(0, 2))) < 0.2)
+    np.testing.assert_allclose(sw.inverse_transform(W), x, atol=1e-9)
+
+
+def test_time_grid_gaps_duplicates_and_nan():
+    times = pd.date_range("2024-01-01", periods=60, freq="h")
+    df = pd.DataFrame({"time": times, "v": np.arange(60.0)})
+    df = df.drop(index=range(20, 25))  # a 5-hour gap
+    df.loc[40, "v"] = np.nan
+    dup = df.iloc[[10]].assign(v=100.0)  # a repeated timestamp with another value
+    df = pd.concat([df, dup], ignore_index=True)
+    sw = SlidingWindows(window=10, scaling=None).fit(df)
+    assert sw.step_ == pd.Timedelta("1h")
+    assert sw.n_filled_ == 6  # 5 missing steps + 1 NaN, and nothing dropped
+    series = sw.inverse_transform(sw.transform(df))[:, 0]
+    assert len(series) == 60
+    expected = np.arange(60.0)
+    expected[10] = (10 + 100) / 2  # duplicates are averaged on their step
+    np.testing.assert_allclose(series, expected)  # gaps and NaN linearly interpolated
+
+
+def test_datetime_index_and_series_input():
+    times = pd.date_range("2024-01-01", periods=50, freq="5min")
+    s = pd.Series(_sine(50), index=times, name="load")
+    sw = SlidingWindows(window=10).fit(s)
+    assert sw.channel_names_ == ["load"] and sw.step_ == pd.Timedelta("5min")
+    df = s.to_frame()
+    np.testing.assert_allclose(sw.transform(df), sw.transform(s))
+
+
+def test_bad_input_errors_name_the_fix():
+    x = _sine(50)
+    with pytest.raises(ValueError, match="fewer than window=60"):
+        SlidingWindows(window=60).fit(x)
+    with pytest.raises(ValueError, match="parse_dates"):
+        SlidingWindows(window=5).fit(pd.DataFrame({"t": ["2024-01-01"] * 50, "v": x}))
+    with pytest.raises(ValueError, match="2 channels"):
+        SlidingWindows(window=5).fit(x).transform(np.c_[x, x])
+    with pytest.raises(ValueError, match="no observed value"):
+        SlidingWindows(window=5).fit(np.full(20, np.nan))
+    with pytest.raises(ValueError, match="window must be a positive int"):
+        SlidingWindows(window=0).fit(x)
+    with pytest.raises(ValueError, match="fewer than window=100"):
+        SeriesOutlierDetector(window=100, **FAST).fit(x)
+
+
+def test_window_rule():
+    assert dominant_period(_sine(2000)) == PERIOD  # not a multiple of it
+    assert dominant_period(np.random.RandomState(0).normal(size=2000)) is None
+    assert choose_window(_sine(2000)) == (PERIOD, PERIOD)
+    assert choose_window(_sine(2000, period=12)) == (36, 12)  # whole cycles, >= 32 steps
+    # no cycle: the series' memory (a random walk keeps its level a long time), capped
+    walk = np.cumsum(np.random.RandomState(0).normal(size=4000))
+    window, period = choose_window(walk)
+    assert period is None and 32 <= window <= 200
+
+
+# ---------------------------------------------------------------------- detector
+def test_planted_spike_gets_the_top_score_at_its_timestamp(spiked):
+    x, det = spiked
+    assert abs(det.period_ - PERIOD) <= 2 and det.window_ == det.period_  # found from the data
+    scores = det.score_samples(x)
+    assert scores.shape == x.shape
+    assert int(np.argmin(scores)) == 700
+    assert det.predict(x)[700] == -1
+    assert np.mean(det.predict(x) == -1) < 0.15
+    np.testing.assert_allclose(det.decision_function(x), scores - det.offset_)
+    iv = det.anomalous_intervals(x)
+    assert len(iv) == 1
+    assert iv["start"][0] <= 700 <= iv["end"][0] and iv["peak"][0] == 700
+
+
+def test_clean_series_flags_little():
+    x = _sine(1200, seed=1)
+    det = SeriesOutlierDetector(**FAST).fit(x)
+    assert np.mean(det.predict(_sine(1200, seed=2)) == -1) < 0.02
+
+
+def test_scores_follow_input_rows_with_times():
+    x = _sine(600)
+    x[300] += 4.0
+    times = pd.date_range("2024-01-01", periods=600, freq="30min")
+    df = pd.DataFrame({"timestamp": times, "value": x})
+    shuffled = df.sample(frac=1.0, random_state=0)  # rows out of time order
+    det = SeriesOutlierDetector(**FAST).fit(df)
+    s, s_shuf = det.score_samples(df), det.score_samples(shuffled)
+    np.testing.assert_allclose(s_shuf, s[shuffled.index.to_numpy()])
+    assert int(np.argmin(s)) == 300
+    iv = det.anomalous_intervals(df)
+    assert (iv["start"] <= times[300]).any() and (iv["peak"] == times[300]).any()
+    ex = det.explain(shuffled)
+    assert list(ex.index) == list(shuffled.index)
+
+
+def test_multivariate_explain_names_the_channel():
+    x = _sine(1000, channels=3)
+    x[600:604, 2] += 4.0
+    df = pd.DataFrame(x, columns=["a", "b", "c"])
+    det = SeriesOutlierDetector(**FAST).fit(df)
+    assert det.n_channels_ == 3
+    s = det.score_samples(df)
+    assert s.shape == (1000,) and 595 <= int(np.argmin(s)) <= 608
+    ex = det.explain(df)
+    assert ex.loc[602, "top_channel"] == "c"
+    assert ex.loc[602, "share:c"] > 0.6
+    np.testing.assert_allclose(ex.filter(like="share:").sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match="fitted on"):
+        det.score_samples(df[["c", "b", "a"]])
+
+
+def test_thresholds():
+    x = _sine(1200)
+    det = SeriesOutlierDetector(contamination=0.05, **FAST).fit(x)
+    assert det.threshold_ == "contamination"
+    assert abs(np.mean(det.predict(x) == -1) - 0.05) < 0.01
+    det = SeriesOutlierDetector(threshold="fpr", **FAST).fit(x)
+    assert det.threshold_ == "fpr"
+    assert np.mean(det.predict(x[-240:]) == -1) <= 0.02
+    with pytest.raises(ValueError, match="needs contamination"):
+        SeriesOutlierDetector(threshold="contamination").fit(x)
+
+
+def test_missing_values_are_scored_not_dropped():
+    x = _sine(800)
+    x[100:110] = np.nan
+    det = SeriesOutlierDetector(**FAST).fit(x)
+    assert det.n_filled_ == 10
+    s = det.score_samples(x)
+    assert s.shape == (800,) and np.all(np.isfinite(s))
+
+
+def test_pickle_round_trip(spiked):
+    x, det = spiked
+    same = pickle.loads(pickle.dumps(det))
+    np.testing.assert_array_equal(same.score_samples(x), det.score_samples(x))
+    assert same.offset_ == det.offset_
+
+
+def test_conv_architecture_on_windows():
+    x = _sine(600, channels=2)
+    x[300, 1] += 4.0
+    det = SeriesOutlierDetector(architecture="conv", window=32, **FAST).fit(x)
+    assert det.estimators_[0].image_shape_ == (2, 32)
+    s = det.score_samples(x)
+    assert s.shape == (600,) and int(np.argmin(s)) == 300
+
+
+def test_plot_series_anomalies(spiked):
+    pytest.importorskip("matplotlib")
+    from sk_autoencoder.plotting import plot_series_anomalies
+
+    x, det = spiked
+    fig = plot_series_anomalies(det, x)
+    top, bottom = fig.axes
+    assert len(top.lines) == 1 and len(top.patches) == 1  # the series, one shaded interval
+    threshold = [ln for ln in bottom.lines if ln.get_linestyle() == "--"]
+    assert threshold and threshold[0].get_ydata()[0] == pytest.approx(-det.offset_)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
