@@ -37,6 +37,14 @@ WEIGHTS_FILE = "weights.safetensors"
 _CLASSES = {cls.__name__: cls for cls in (AutoencoderTransformer, VAEGenerator)}
 
 
+def _composite_classes() -> dict:
+    """Estimators made of several autoencoders; each writes and reads its own directory
+    (``_save_model`` / ``_load_model``) with the members in this format."""
+    from .timeseries import SeriesOutlierDetector
+
+    return {"SeriesOutlierDetector": SeriesOutlierDetector}
+
+
 class ModelFormatError(ValueError):
     """A model directory is missing, corrupted, tampered with or from a newer format."""
 
@@ -92,7 +100,7 @@ def save(estimator, path: str | os.PathLike, *, overwrite: bool = False) -> None
 
     Parameters
     ----------
-    estimator : AutoencoderTransformer or VAEGenerator, fitted
+    estimator : AutoencoderTransformer, VAEGenerator or SeriesOutlierDetector, fitted
     path : str or PathLike
         Directory to create.
     overwrite : bool, default=False
@@ -100,6 +108,8 @@ def save(estimator, path: str | os.PathLike, *, overwrite: bool = False) -> None
     """
     st = _require_safetensors()
     name = type(estimator).__name__
+    if name in _composite_classes():
+        return estimator._save_model(os.fspath(path), overwrite=overwrite)
     if name not in _CLASSES:
         raise TypeError(f"save() supports {sorted(_CLASSES)}; got {name}.")
     from sklearn.utils.validation import check_is_fitted
@@ -181,7 +191,7 @@ def _read_config(path: str) -> dict:
             f"{path!r} uses model format {version}, newer than this sk_autoencoder "
             f"({__version__}) reads (format {FORMAT_VERSION}); upgrade sk_autoencoder."
         )
-    if config.get("class") not in _CLASSES:
+    if config.get("class") not in _CLASSES and config.get("class") not in _composite_classes():
         raise ModelFormatError(
             f"{cfg_path} names class {config.get('class')!r}; only {sorted(_CLASSES)} load."
         )
@@ -207,6 +217,9 @@ def load(path: str | os.PathLike, *, device: str | None = None):
     st = _require_safetensors()
     path = os.fspath(path)
     config = _read_config(path)
+    composite = _composite_classes().get(config["class"])
+    if composite is not None:
+        return composite._load_model(path, config, device=device)
     weights_path = os.path.join(path, WEIGHTS_FILE)
     expected = (config.get("weights") or {}).get("sha256")
     if not os.path.isfile(weights_path):

@@ -66,6 +66,8 @@ __all__ = [
 ]
 
 _THRESHOLDS = ("mad", "fpr", "contamination")
+# Robust (centre, scale) pairs kept per member: window error, per-channel error, code distance.
+_STAT_PAIRS = ("rec", "channel", "latent")
 _ARCHITECTURES = ("mlp", "conv")
 # Windows scored per block at prediction time (bounds the memory of the window matrix).
 _SCORE_BLOCK = 8192
@@ -853,3 +855,136 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.non_deterministic = self.random_state is None
         return tags
+
+    # ------------------------------------------------------------------ safe format
+    def _save_model(self, path: str, *, overwrite: bool = False) -> None:
+        """``sk_autoencoder.save``: a directory with ``config.json`` (parameters, windowing,
+        calibration, plain numbers) and one saved autoencoder per member (``member_<i>/``,
+        each the safe format of :func:`sk_autoencoder.save`), written atomically."""
+        import json
+        import os
+        import shutil
+        import tempfile
+
+        from . import __version__, persistence
+
+        check_is_fitted(self, "estimators_")
+        if os.path.exists(path) and not overwrite:
+            raise FileExistsError(f"{path!r} exists; pass overwrite=True to replace it.")
+        params, skipped = persistence._json_params(self)
+        if skipped:
+            warnings.warn(
+                f"save(): parameters {skipped} are not plain values and are not stored; they "
+                "take their defaults when the model is loaded.",
+                UserWarning,
+                stacklevel=3,
+            )
+        sw = self.windows_
+        fitted = {
+            "window_": int(self.window_),
+            "period_": None if self.period_ is None else int(self.period_),
+            "offset_": float(self.offset_),
+            "threshold_": self.threshold_,
+            "n_channels_": int(self.n_channels_),
+            "channel_names_": [str(c) for c in self.channel_names_],
+            "n_filled_": int(self.n_filled_),
+            "train_scores_": [float(v) for v in self.train_scores_],
+            "windows": {
+                "params": {"window": int(sw.window), "stride": int(sw.stride)},
+                "scaling": sw.scaling,
+                "center_": [float(v) for v in sw.center_],
+                "scale_": [float(v) for v in sw.scale_],
+                "step_ns": None if sw.step_ is None else int(sw.step_.value),
+            },
+            "members": [],
+        }
+        parent = os.path.dirname(os.path.abspath(path))
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=".tmp-" + os.path.basename(path) + "-", dir=parent)
+        try:
+            for i, (member, st) in enumerate(zip(self.estimators_, self._stats)):
+                persistence.save(member, os.path.join(tmp, f"member_{i}"))
+                fitted["members"].append(
+                    {
+                        "dir": f"member_{i}",
+                        "mean": st["mean"].tolist(),
+                        "precision": st["precision"].tolist(),
+                        **{k: [np.asarray(v).tolist() for v in st[k]] for k in _STAT_PAIRS},
+                    }
+                )
+            config = {
+                "format": {"name": persistence.FORMAT_NAME, "version": persistence.FORMAT_VERSION},
+                "package_version": __version__,
+                "class": type(self).__name__,
+                "params": params,
+                "params_not_saved": skipped,
+                "fitted": fitted,
+            }
+            with open(os.path.join(tmp, persistence.CONFIG_FILE), "w") as f:
+                json.dump(config, f, indent=1)
+            if os.path.exists(path):
+                old = path + ".old-" + os.path.basename(tmp)
+                os.replace(path, old)
+                os.replace(tmp, path)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    @classmethod
+    def _load_model(cls, path: str, config: dict, *, device=None):
+        """The inverse of :meth:`_save_model` (called by ``sk_autoencoder.load``)."""
+        import os
+
+        from .persistence import CONFIG_FILE, ModelFormatError, load
+
+        params = dict(config.get("params", {}))
+        if isinstance(params.get("hidden_layer_sizes"), list):
+            params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
+        if device is not None:
+            params["device"] = device
+        try:
+            det = cls(**params)
+            fitted = config["fitted"]
+            det.window_ = int(fitted["window_"])
+            det.period_ = fitted["period_"]
+            det.offset_ = float(fitted["offset_"])
+            det.threshold_ = str(fitted["threshold_"])
+            det.n_channels_ = int(fitted["n_channels_"])
+            det.channel_names_ = [str(c) for c in fitted["channel_names_"]]
+            det.n_filled_ = int(fitted["n_filled_"])
+            det.train_scores_ = np.asarray(fitted["train_scores_"], dtype=np.float64)
+            w = fitted["windows"]
+            sw = SlidingWindows(scaling=w["scaling"], **w["params"])
+            sw.center_ = np.asarray(w["center_"], dtype=np.float64)
+            sw.scale_ = np.asarray(w["scale_"], dtype=np.float64)
+            sw.n_channels_, sw.channel_names_ = det.n_channels_, list(det.channel_names_)
+            sw.n_filled_ = det.n_filled_
+            if w["step_ns"] is None:
+                sw.step_ = None
+            else:
+                import pandas as pd
+
+                sw.step_ = pd.Timedelta(int(w["step_ns"]), unit="ns")
+            det.windows_ = sw
+            det.estimators_, det._stats = [], []
+            for m in fitted["members"]:
+                name = str(m["dir"])
+                if os.path.basename(name) != name or name in ("", ".", ".."):
+                    raise ModelFormatError(f"invalid member directory {name!r} in {CONFIG_FILE}.")
+                det.estimators_.append(load(os.path.join(path, name), device=device))
+                st = {
+                    "mean": np.asarray(m["mean"], dtype=np.float64),
+                    "precision": np.asarray(m["precision"], dtype=np.float64),
+                }
+                for k in _STAT_PAIRS:
+                    st[k] = tuple(np.asarray(v, dtype=np.float64) for v in m[k])
+                det._stats.append(st)
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, ModelFormatError):
+                raise
+            msg = f"{path!r}: {CONFIG_FILE} is incomplete or damaged ({exc})."
+            raise ModelFormatError(msg) from exc
+        return det

@@ -212,3 +212,45 @@ def test_plot_series_anomalies(spiked):
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_save_load_safe_format(spiked, tmp_path):
+    import json
+
+    import sk_autoencoder as ska
+
+    x, det = spiked
+    path = tmp_path / "series_model"
+    ska.save(det, path)
+    same = ska.load(path)
+    assert type(same) is SeriesOutlierDetector and same.window_ == det.window_
+    np.testing.assert_allclose(same.score_samples(x), det.score_samples(x), rtol=1e-6)
+    np.testing.assert_array_equal(same.predict(x), det.predict(x))
+    with pytest.raises(FileExistsError):
+        ska.save(det, path)
+    # the members keep their checksums: a tampered member is refused
+    weights = path / "member_0" / "weights.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-8])
+    with pytest.raises(ska.ModelFormatError, match="checksum"):
+        ska.load(path)
+    ska.save(det, path, overwrite=True)
+    config = json.loads((path / "config.json").read_text())
+    config["fitted"]["members"][0]["dir"] = "../elsewhere"
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ska.ModelFormatError, match="member directory"):
+        ska.load(path)
+
+
+def test_save_load_keeps_the_time_grid(tmp_path):
+    import sk_autoencoder as ska
+
+    times = pd.date_range("2024-01-01", periods=500, freq="15min")
+    df = pd.DataFrame({"t": times, "a": _sine(500), "b": _sine(500, seed=3)})
+    det = SeriesOutlierDetector(window=40, **FAST).fit(df)
+    ska.save(det, tmp_path / "m")
+    same = ska.load(tmp_path / "m")
+    assert same.windows_.step_ == pd.Timedelta("15min")
+    assert same.channel_names_ == ["a", "b"]
+    np.testing.assert_allclose(
+        same.explain(df).filter(like="share:"), det.explain(df).filter(like="share:"), rtol=1e-6
+    )
