@@ -81,6 +81,7 @@ def make_estimator(dirname, **params):
     )
 
 
+@pytest.mark.slow  # starts Python processes
 @pytest.mark.timeout(120)
 def test_killed_training_resumes_to_the_uninterrupted_weights(tmp_path, capsys):
     script = tmp_path / "train.py"

@@ -27,6 +27,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # starts Python processes
 @pytest.mark.timeout(180)
 def test_two_gloo_processes_match_one_process(tmp_path, monkeypatch):
     port = free_port()
