@@ -21,7 +21,10 @@ never dropped:
   or after the last observed one takes the nearest observed value). A channel with no observed
   value is an error.
 - Filled values feed the windows (a window needs every step) but never count as evidence: the
-  detector's reconstruction errors are averaged over observed values only.
+  detector replaces them by its autoencoders' reconstruction (three rounds of the mean over
+  members and covering windows, starting from the interpolation), so a straight line across
+  a gap does not look unusual, and its reconstruction errors are averaged over observed
+  values only.
 
 How a timestamp is scored
 -------------------------
@@ -69,6 +72,8 @@ _THRESHOLDS = ("mad", "fpr", "contamination")
 # Robust (centre, scale) pairs kept per member: window error, per-channel error, code distance.
 _STAT_PAIRS = ("rec", "channel", "latent")
 _ARCHITECTURES = ("mlp", "conv")
+# Rounds of imputing filled values with the autoencoders' reconstruction.
+_IMPUTE_ROUNDS = 3
 # Windows scored per block at prediction time (bounds the memory of the window matrix).
 _SCORE_BLOCK = 8192
 # A time grid longer than this many times the number of rows means the timestamps are not
@@ -483,6 +488,13 @@ def _cover_mean(window_scores: np.ndarray, window: int) -> np.ndarray:
     return (cs[hi] - cs[lo]) / count
 
 
+def _cover_any(flags: np.ndarray, window: int) -> np.ndarray:
+    """For each window start ``k``: does any of steps ``k .. k + window - 1`` hold a flag."""
+    cs = np.r_[0, np.cumsum(flags)]
+    k = np.arange(max(len(flags) - window + 1, 0))
+    return (cs[k + window] - cs[k]) > 0
+
+
 class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
     """Per-timestamp anomaly detection in a series with windowed autoencoders.
 
@@ -688,7 +700,6 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
         train = _windows(
             values[:n_train_steps], self.window_, np.arange(n_train_steps - self.window_ + 1)
         )
-        observed = _windows(grid.observed[:n_train_steps], self.window_, np.arange(len(train)))
         rng = check_random_state(self.random_state)
         seeds = rng.randint(0, 2**31 - 1, size=int(self.n_estimators))
         self.estimators_, self._stats = [], []
@@ -697,6 +708,12 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 member.fit(train)
+            self.estimators_.append(member)
+        values = self._impute(values, grid.observed)
+        starts = np.arange(n_train_steps - self.window_ + 1)
+        train = _windows(values, self.window_, starts)
+        observed = _windows(grid.observed, self.window_, starts)
+        for member in self.estimators_:
             rec, codes = self._rec_and_codes(member, train, observed)
             mu = codes.mean(axis=0)
             cov = np.atleast_2d(np.cov(codes, rowvar=False))
@@ -705,7 +722,6 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
             stats["rec"] = _robust_center_scale(rec.mean(axis=1))
             stats["channel"] = _robust_center_scale(rec, axis=0)
             stats["latent"] = _robust_center_scale(self._mahalanobis(codes, stats))
-            self.estimators_.append(member)
             self._stats.append(stats)
         step_scores = self._step_scores(values, grid.observed)[0]
         self.train_scores_ = step_scores[grid.rows]
@@ -750,6 +766,34 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
         m = len(self.estimators_)
         return scores / m, channel / m
 
+    def _impute(self, values: np.ndarray, observed: np.ndarray) -> np.ndarray:
+        """Filled values (gaps, NaN) replaced by the members' reconstruction of them: each
+        filled step takes the mean over members and covering windows of its reconstructed
+        value, for ``_IMPUTE_ROUNDS`` rounds. A straight line across a gap would otherwise
+        make the windows over it look unusual."""
+        if observed.all():
+            return values
+        values = values.copy()
+        w, C = self.window_, self.n_channels_
+        n_win = len(values) - w + 1
+        # only windows that hold a filled value need reconstructing
+        touched = _cover_any(~observed.all(axis=1), w)
+        for _ in range(_IMPUTE_ROUNDS):
+            sums, counts = np.zeros(values.shape), np.zeros(len(values))
+            todo = np.flatnonzero(touched[:n_win])
+            for a in range(0, len(todo), _SCORE_BLOCK):
+                starts = todo[a : a + _SCORE_BLOCK]
+                W = _windows(values, w, starts)
+                R = np.mean(
+                    [m.inverse_transform(m.transform(W)) for m in self.estimators_], axis=0
+                ).reshape(len(starts), C, w)
+                for k, s in enumerate(starts):
+                    sums[s : s + w] += R[k].T
+                    counts[s : s + w] += 1
+            fill = ~observed & (counts[:, None] > 0)
+            values[fill] = (sums / np.maximum(counts, 1)[:, None])[fill]
+        return values
+
     def _step_scores(self, values, observed):
         """Per grid step: anomaly score (n_steps,) and channel error z-scores (n_steps, C)."""
         w = self.window_
@@ -765,7 +809,7 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
     def _grid_scores(self, X):
         check_is_fitted(self, "estimators_")
         grid = self.windows_._grid(X, fit=False)
-        values = self.windows_._scaled(grid).astype(np.float32)
+        values = self._impute(self.windows_._scaled(grid).astype(np.float32), grid.observed)
         steps, channels = self._step_scores(values, grid.observed)
         return grid, steps, channels
 
