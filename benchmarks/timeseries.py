@@ -13,9 +13,20 @@ for the convolutional variant); peers on the same protocol: scikit-learn
 order, a timestamp's score is the mean over the windows covering it), and a rolling z-score
 (|x_t - mean of the previous 48 values| / their standard deviation).
 
+Label-free synthetic check (``--synthetic``), used to choose the scoring defaults without
+NAB's labels: into each series, five anomalies of ``L = max(n // 200, 12)`` steps are planted
+at random places (one per kind, scaled by the series' robust spread ``s``, IQR / 1.349): a
+spike (one value +-4 s), a level shift (+-1.5 s), a burst of noise (Gaussian, sd 0.5 s), a
+change of frequency (the next 2L values played at double speed) and a flat line (the value
+at the start held). Positives are the planted stretches widened by L/2 on each side; the
+series' own labels are not used (their real anomalies count as negatives, for every variant
+alike). Each variant is fitted on the planted series; reported: ROC-AUC and AP over all
+planted anomalies, and ROC-AUC of each kind against all negatives.
+
 Run from the repository root::
 
     .venv/bin/python benchmarks/timeseries.py --out benchmarks/results/timeseries.json
+    .venv/bin/python benchmarks/timeseries.py --synthetic --out benchmarks/results/ts_synth.json
 """
 
 from __future__ import annotations
@@ -106,6 +117,78 @@ def evaluate_ours(df, y, windows, **params) -> dict:
     }
 
 
+PLANTED = ("spike", "level_shift", "noise_burst", "frequency", "flat_line")
+# Scoring variants compared by the synthetic check (parameters of SeriesOutlierDetector).
+VARIANTS = {
+    "raw error + code (before)": dict(error_context=None, activity_weight=0.0),
+    "local error + code": dict(activity_weight=0.0),
+    "raw error + code + activity": dict(error_context=None),
+    "local error + code + activity (default)": {},
+}
+
+
+def plant(x: np.ndarray, seed: int):
+    """``x`` with one anomaly of each kind planted; (y, positive mask, kind index or -1)."""
+    rng = np.random.RandomState(seed)
+    n = len(x)
+    q75, q25 = np.percentile(x, [75, 25])
+    s = (q75 - q25) / 1.349
+    L = max(n // 200, 12)
+    slots = np.linspace(0.08 * n, 0.92 * n, len(PLANTED) + 1).astype(int)
+    y, pos, kind_of = x.copy(), np.zeros(n, dtype=bool), np.full(n, -1)
+    for j, k in enumerate(rng.permutation(len(PLANTED))):
+        a = rng.randint(slots[j], slots[j + 1] - 3 * L)
+        kind, b = PLANTED[k], a + L
+        if kind == "spike":
+            y[a] += rng.choice([-1, 1]) * 4 * s
+            b = a + 1
+        elif kind == "level_shift":
+            y[a:b] += rng.choice([-1, 1]) * 1.5 * s
+        elif kind == "noise_burst":
+            y[a:b] += rng.normal(0, 0.5 * s, L)
+        elif kind == "frequency":
+            y[a:b] = x[a : a + 2 * L : 2]
+        else:
+            y[a:b] = x[a]
+        lo, hi = max(a - L // 2, 0), min(b + L // 2, n)
+        pos[lo:hi], kind_of[lo:hi] = True, k
+    return y, pos, kind_of
+
+
+def synthetic_check(data_dir: Path, series, seeds=(0,), architecture="mlp") -> dict:
+    out = {
+        v: {"roc_auc": [], "average_precision": [], **{k: [] for k in PLANTED}} for v in VARIANTS
+    }
+    for name in series:
+        df, _, _ = load_series(data_dir, name)  # the labels are not used
+        for seed in seeds:
+            y, pos, kind_of = plant(df["value"].to_numpy(dtype=float), 1000 + seed)
+            d = df.assign(value=y)
+            for v, params in VARIANTS.items():
+                det = SeriesOutlierDetector(random_state=0, architecture=architecture, **params)
+                s = -det.fit(d).score_samples(d)
+                r = out[v]
+                r["roc_auc"].append(float(roc_auc_score(pos, s)))
+                r["average_precision"].append(float(average_precision_score(pos, s)))
+                for k, kind in enumerate(PLANTED):
+                    m = (kind_of == k) | ~pos
+                    r[kind].append(float(roc_auc_score(pos[m], s[m])))
+            print(
+                f"{name} seed {seed}: "
+                + ", ".join(
+                    f"{v.split(' (')[0]} {out[v]['average_precision'][-1]:.3f}" for v in VARIANTS
+                ),
+                flush=True,
+            )
+    header = ["variant", "ROC-AUC", "AP", *(f"AUC {k}" for k in PLANTED)]
+    rows = [
+        [v, *(fmt(float(np.mean(r[k])), ".3f") for k in ("roc_auc", "average_precision", *PLANTED))]
+        for v, r in out.items()
+    ]
+    print(markdown_table(header, rows, align="l" + "r" * (len(header) - 1)))
+    return {"variants": VARIANTS, "seeds": list(seeds), "results": out}
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
@@ -113,9 +196,17 @@ def main(argv=None) -> dict:
     ap.add_argument("--architecture", default="mlp", choices=["mlp", "conv"])
     ap.add_argument("--series", nargs="*", default=list(SERIES))
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--synthetic", action="store_true", help="the label-free planted check")
     args = ap.parse_args(argv)
 
     import torch
+
+    if args.synthetic:
+        payload = synthetic_check(Path(args.data_dir), args.series, architecture=args.architecture)
+        payload["machine"] = machine_info() | {"torch_threads": torch.get_num_threads()}
+        if args.out:
+            print(f"wrote {write_json(payload, args.out)}")
+        return payload
 
     params = {"architecture": args.architecture}
     results, peers = {}, {"iforest_w64": {}, "rolling_zscore": {}}

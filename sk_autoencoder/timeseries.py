@@ -32,13 +32,26 @@ How a timestamp is scored
    median and inter-quartile range of the training series (robust to the anomalies it may
    contain).
 2. An :class:`AutoencoderTransformer` (MLP, or 1-D convolutional with ``architecture="conv"``)
-   is trained on the windows. A window's anomaly score is, as in
-   :class:`AutoencoderOutlierDetector`, the robust z-score of its reconstruction error (off the
-   learned structure) plus ``latent_weight`` times the robust z-score of the Mahalanobis
-   distance of its code from the training codes (on the structure but far out, e.g. an
-   unusual level, which an autoencoder reconstructs well). Medians and MADs come from the
-   training windows. With ``n_estimators > 1`` the scores of members with different seeds are
-   averaged.
+   is trained on the windows. A window's anomaly score is the sum of three robust z-scores
+   (medians and MADs from the training windows):
+
+   - **reconstruction error** (off the learned structure: spikes, pattern breaks, changes of
+     frequency), divided by its local typical size: the running median of the errors of the
+     windows within ``error_context`` windows' lengths around it (in the scored series
+     itself), or the training windows' median error where that is larger. A series whose
+     ordinary swings grow and shrink (summer and winter, busy and quiet weeks) has errors
+     that grow and shrink with them; the local scale keeps the busy stretches from
+     outscoring genuine departures, and never amplifies quiet ones. ``error_context=None``
+     uses the raw error;
+   - ``latent_weight`` x the **Mahalanobis distance of the window's code** from the training
+     codes (on the structure but far out, e.g. an unusual level, which an autoencoder
+     reconstructs well);
+   - ``activity_weight`` x the **activity** term: the absolute robust z-score of the
+     logarithm of the window's mean absolute step-to-step change (per channel, averaged over
+     channels). It catches what an autoencoder smooths over: a flat-lining sensor (activity
+     far below usual) and a burst of noise (far above).
+
+   With ``n_estimators > 1`` the scores of members with different seeds are averaged.
 3. A timestamp's anomaly score is the **mean of the scores of all windows that cover it**
    (``window`` windows inside the series, fewer in the first and last ``window - 1`` steps).
    ``score_samples`` is its negative (higher = more normal).
@@ -70,7 +83,7 @@ __all__ = [
 
 _THRESHOLDS = ("mad", "fpr", "contamination")
 # Robust (centre, scale) pairs kept per member: window error, per-channel error, code distance.
-_STAT_PAIRS = ("rec", "channel", "latent")
+_STAT_PAIRS = ("rec", "channel", "latent", "activity", "rec_floor")
 _ARCHITECTURES = ("mlp", "conv")
 # Rounds of imputing filled values with the autoencoders' reconstruction.
 _IMPUTE_ROUNDS = 3
@@ -473,6 +486,27 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
 
 
 # ---------------------------------------------------------------------- the detector
+def _local_scale(err: np.ndarray, window: int, context, floor: float) -> np.ndarray:
+    """Running median of window errors over ``context`` windows' lengths, centred (the
+    errors mirrored past the ends, at most the whole series), never below ``floor`` (the
+    median error of the training windows): a busy stretch is damped, a quiet one is not
+    amplified. Ones when ``context`` is None."""
+    if context is None:
+        return np.ones_like(err)
+    from scipy.ndimage import median_filter
+
+    size = max(1, min(int(context * window), len(err)))
+    return np.maximum(median_filter(err, size=size, mode="reflect"), floor + 1e-12)
+
+
+def _activity(values: np.ndarray, window: int) -> np.ndarray:
+    """Mean absolute step-to-step change inside each stride-1 window: (n_windows, C)."""
+    d = np.abs(np.diff(values.astype(np.float64), axis=0))
+    cs = np.concatenate([np.zeros((1, d.shape[1])), np.cumsum(d, axis=0)])
+    k = np.arange(len(values) - window + 1)
+    return (cs[k + window - 1] - cs[k]) / max(window - 1, 1)
+
+
 def _cover_mean(window_scores: np.ndarray, window: int) -> np.ndarray:
     """Mean over the stride-1 windows covering each step: (n_windows, ...) -> (n_steps, ...).
 
@@ -523,8 +557,12 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
     max_epochs : int or "auto", default="auto"
         Passed to :class:`AutoencoderTransformer` ("auto": about 3,000 optimizer steps).
     latent_weight : float, default=1.0
-        Weight of the code-space (Mahalanobis) term of a window's score; 0 leaves the
-        reconstruction error alone.
+        Weight of the code-space (Mahalanobis) term of a window's score.
+    activity_weight : float, default=1.0
+        Weight of the activity term (flat-lining, bursts of noise); 0 turns it off.
+    error_context : int or None, default=20
+        Reconstruction errors are divided by their running median over this many windows'
+        lengths around each window (in the series being scored); None keeps raw errors.
     threshold : {"mad", "fpr", "contamination"}, default="mad"
         How ``offset_`` is set from the per-timestamp anomaly scores. ``"mad"``: median +
         ``mad_k`` x MAD of the training series' scores (robust to the anomalies the series
@@ -584,6 +622,8 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
         n_estimators=1,
         max_epochs="auto",
         latent_weight=1.0,
+        activity_weight=1.0,
+        error_context=20,
         threshold="mad",
         mad_k=5.0,
         fpr=0.01,
@@ -601,6 +641,8 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
         self.n_estimators = n_estimators
         self.max_epochs = max_epochs
         self.latent_weight = latent_weight
+        self.activity_weight = activity_weight
+        self.error_context = error_context
         self.threshold = threshold
         self.mad_k = mad_k
         self.fpr = fpr
@@ -643,6 +685,16 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
             raise ValueError(f"{name}: n_estimators must be >= 1, got {self.n_estimators!r}.")
         if self.latent_weight < 0:
             raise ValueError(f"{name}: latent_weight must be >= 0, got {self.latent_weight!r}.")
+        if self.activity_weight < 0:
+            raise ValueError(f"{name}: activity_weight must be >= 0, got {self.activity_weight!r}.")
+        ctx = self.error_context
+        if ctx is not None and (
+            not isinstance(ctx, numbers.Real) or isinstance(ctx, bool) or not ctx >= 1
+        ):
+            raise ValueError(
+                f"{name}: error_context must be None or a number >= 1 (windows' lengths), "
+                f"got {ctx!r}."
+            )
 
     # ------------------------------------------------------------------ fitting
     def _member(self, seed: int) -> AutoencoderTransformer:
@@ -713,13 +765,19 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
         starts = np.arange(n_train_steps - self.window_ + 1)
         train = _windows(values, self.window_, starts)
         observed = _windows(grid.observed, self.window_, starts)
+        act = _activity(values[:n_train_steps], self.window_)
+        eps = 1e-3 * np.median(act, axis=0) + 1e-12
+        act_stats = (*_robust_center_scale(np.log(act + eps), axis=0), eps)
         for member in self.estimators_:
             rec, codes = self._rec_and_codes(member, train, observed)
             mu = codes.mean(axis=0)
             cov = np.atleast_2d(np.cov(codes, rowvar=False))
             cov += (1e-6 * np.trace(cov) / len(cov) + 1e-9) * np.eye(len(cov))
-            stats = {"mean": mu, "precision": np.linalg.pinv(cov)}
-            stats["rec"] = _robust_center_scale(rec.mean(axis=1))
+            stats = {"mean": mu, "precision": np.linalg.pinv(cov), "activity": act_stats}
+            err = rec.mean(axis=1)
+            stats["rec_floor"] = (float(np.median(err)),)
+            err = err / _local_scale(err, self.window_, self.error_context, np.median(err))
+            stats["rec"] = _robust_center_scale(err)
             stats["channel"] = _robust_center_scale(rec, axis=0)
             stats["latent"] = _robust_center_scale(self._mahalanobis(codes, stats))
             self._stats.append(stats)
@@ -752,15 +810,31 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
         D = codes - stats["mean"]
         return np.einsum("ij,jk,ik->i", D, stats["precision"], D)
 
-    def _window_scores(self, W, observed):
-        """Window anomaly scores (n,) and per-channel error z-scores (n, C), member means."""
+    def _window_scores(self, values, observed):
+        """Anomaly scores (n_windows,) and per-channel error z-scores (n_windows, C) of all
+        stride-1 windows of the series, member means."""
+        w = self.window_
+        n_win = len(values) - w + 1
         scores, channel = 0.0, 0.0
         for member, st in zip(self.estimators_, self._stats):
-            rec, codes = self._rec_and_codes(member, W, observed)
-            s = (rec.mean(axis=1) - st["rec"][0]) / st["rec"][1]
+            recs, dists = [], []
+            for a in range(0, n_win, _SCORE_BLOCK):
+                starts = np.arange(a, min(a + _SCORE_BLOCK, n_win))
+                W, M = _windows(values, w, starts), _windows(observed, w, starts)
+                rec, codes = self._rec_and_codes(member, W, M)
+                recs.append(rec)
+                dists.append(self._mahalanobis(codes, st))
+            rec = np.concatenate(recs)
+            err = rec.mean(axis=1)
+            err = err / _local_scale(err, w, self.error_context, float(st["rec_floor"][0]))
+            s = (err - st["rec"][0]) / st["rec"][1]
             if self.latent_weight > 0:
-                lat = (self._mahalanobis(codes, st) - st["latent"][0]) / st["latent"][1]
+                lat = (np.concatenate(dists) - st["latent"][0]) / st["latent"][1]
                 s = s + float(self.latent_weight) * lat
+            if self.activity_weight > 0:
+                center, scale, eps = st["activity"]
+                act = np.abs((np.log(_activity(values, w) + eps) - center) / scale)
+                s = s + float(self.activity_weight) * act.mean(axis=1)
             scores = scores + s
             channel = channel + (rec - st["channel"][0]) / st["channel"][1]
         m = len(self.estimators_)
@@ -796,15 +870,8 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
 
     def _step_scores(self, values, observed):
         """Per grid step: anomaly score (n_steps,) and channel error z-scores (n_steps, C)."""
-        w = self.window_
-        n_win = len(values) - w + 1
-        parts, chans = [], []
-        for a in range(0, n_win, _SCORE_BLOCK):
-            starts = np.arange(a, min(a + _SCORE_BLOCK, n_win))
-            s, c = self._window_scores(_windows(values, w, starts), _windows(observed, w, starts))
-            parts.append(s)
-            chans.append(c)
-        return _cover_mean(np.concatenate(parts), w), _cover_mean(np.concatenate(chans), w)
+        s, c = self._window_scores(values, observed)
+        return _cover_mean(s, self.window_), _cover_mean(c, self.window_)
 
     def _grid_scores(self, X):
         check_is_fitted(self, "estimators_")

@@ -162,6 +162,17 @@ def test_multivariate_explain_names_the_channel():
         det.score_samples(df[["c", "b", "a"]])
 
 
+def test_flat_line_is_found_by_the_activity_term():
+    x = _sine(1200)
+    x[600:640] = x[600]  # a stuck sensor for one period
+    s = SeriesOutlierDetector(**FAST).fit(x).score_samples(x)
+    assert 570 <= int(np.argmin(s)) <= 670
+    with pytest.raises(ValueError, match="error_context must be None or a number"):
+        SeriesOutlierDetector(error_context=0).fit(x)
+    with pytest.raises(ValueError, match="activity_weight must be >= 0"):
+        SeriesOutlierDetector(activity_weight=-1).fit(x)
+
+
 def test_thresholds():
     x = _sine(1200)
     det = SeriesOutlierDetector(contamination=0.05, **FAST).fit(x)
