@@ -7,10 +7,10 @@ The detector follows scikit-learn's outlier convention (like
 
 How a row is scored
 -------------------
-1. A share of the training rows (``holdout_fraction``) is held out; the members (small
-   autoencoders, different seeds and code sizes) are trained briefly on the rest. Short
-   training on a small code learns the dominant structure of the data before it can memorise
-   the rare rows.
+1. A share of the training rows (``holdout_fraction``) is held out. The members, small
+   one-hidden-layer autoencoders with different code sizes and initial weights, are trained
+   on the rest side by side in one network (one optimizer step updates every member on the
+   same batch), which makes an ensemble about as cheap as a single model.
 2. Each member gives per-column reconstruction errors (squared error for numeric columns,
    cross-entropy for categorical ones; the one-hot columns of a categorical input column are
    summed back into that column). Every column's error is turned into a robust z-score with
@@ -20,7 +20,8 @@ How a row is scored
    Mahalanobis distance of the row's code from the training codes, each robust-z normalised
    on the held-out rows: the first catches rows off the learned structure, the second rows on
    it but far out (which an autoencoder reconstructs well). The detector's anomaly score
-   (:meth:`reconstruction_error`) is the mean over members of these, normalised once more.
+   (:meth:`reconstruction_error`) is the mean over members of these, normalised once more on
+   the held-out rows, so members of every code size count alike.
 4. The threshold ``offset_`` is calibrated on the held-out rows (which no member saw), so it
    needs no guess of the contamination.
 """
@@ -31,12 +32,15 @@ import math
 import numbers
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.metrics import average_precision_score, precision_score, recall_score, roc_auc_score
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .autoencoder import AutoencoderTransformer
+from .modules import output_activation, per_feature_nll
+from .modules.networks import ACTIVATIONS
 from .preprocessing import TabularPreprocessor, _is_dataframe
 from .vae import VAEGenerator
 
@@ -57,18 +61,125 @@ def _robust_center_scale(ref: np.ndarray, axis: int = 0):
     return med, mad + floor + 1e-12
 
 
+class _ParallelLinear(torch.nn.Module):
+    """``n_members`` independent linear layers side by side: ``(batch, n_in)`` or
+    ``(n_members, batch, n_in)`` to ``(n_members, batch, n_out)``; initialised as
+    ``torch.nn.Linear`` (uniform in +-1/sqrt(n_in))."""
+
+    def __init__(self, n_members: int, n_in: int, n_out: int):
+        super().__init__()
+        bound = 1.0 / math.sqrt(n_in)
+        self.weight = torch.nn.Parameter(
+            torch.empty(n_members, n_in, n_out).uniform_(-bound, bound)
+        )
+        self.bias = torch.nn.Parameter(torch.empty(n_members, 1, n_out).uniform_(-bound, bound))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.matmul(x, self.weight) + self.bias
+
+
+class _ParallelAutoencoders(torch.nn.Module):
+    """Several one-hidden-layer autoencoders in one module, outputs stacked on a leading
+    member axis.
+
+    Member ``m`` has code size ``code_sizes[m]``: the codes share one tensor of the largest
+    size and the units past a member's size are multiplied by zero, which is the same network
+    as one with the smaller code (those units get no gradient and decode nothing).
+    """
+
+    def __init__(self, n_features: int, hidden: int, code_sizes, activation: str):
+        super().__init__()
+        n_members, k = len(code_sizes), max(code_sizes)
+        self.enc_hidden = _ParallelLinear(n_members, n_features, hidden)
+        self.enc_code = _ParallelLinear(n_members, hidden, k)
+        self.dec_hidden = _ParallelLinear(n_members, k, hidden)
+        self.dec_out = _ParallelLinear(n_members, hidden, n_features)
+        self.act = ACTIVATIONS[activation]()
+        mask = torch.zeros(n_members, 1, k)
+        for m, size in enumerate(code_sizes):
+            mask[m, :, :size] = 1.0
+        self.register_buffer("code_mask", mask)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.enc_code(self.act(self.enc_hidden(x))) * self.code_mask  # (M, batch, k)
+
+    def decode(self, code: torch.Tensor) -> torch.Tensor:
+        return self.dec_out(self.act(self.dec_hidden(code)))  # (M, batch, d), raw
+
+    def forward(self, x: torch.Tensor):
+        code = self.encode(x)
+        return self.decode(code), code
+
+
+def _per_member(fn, raw: torch.Tensor, blocks, x: torch.Tensor | None = None) -> torch.Tensor:
+    """``fn(raw, [x,] blocks)`` of a row-wise loss or activation, applied to member-stacked
+    ``raw`` of shape (M, batch, d) by folding the member axis into the rows."""
+    M, B, d = raw.shape
+    flat = raw.reshape(M * B, d)
+    out = fn(flat, blocks) if x is None else fn(flat, x.repeat(M, 1), blocks)
+    return out.reshape(M, B, d)
+
+
+class _AutoencoderEnsemble(AutoencoderTransformer):
+    """The detector's members as one skorch net: ``len(code_sizes)`` one-hidden-layer
+    autoencoders (:class:`_ParallelAutoencoders`) trained on the same batches.
+
+    The loss is the sum over members of each member's mean reconstruction loss; as their
+    parameters are disjoint, every optimizer step (Adam is per parameter) is a step of each
+    member on its own loss. ``n_components`` is the largest code size.
+    """
+
+    def __init__(self, n_components=2, *, code_sizes=(2,), **kwargs):
+        super().__init__(n_components, **kwargs)
+        self.code_sizes = code_sizes
+
+    def _build_module(self) -> torch.nn.Module:
+        hidden = self._hidden_sizes(self.n_features_in_)[0]
+        sizes = [int(k) for k in self.code_sizes]
+        return _ParallelAutoencoders(self.n_features_in_, hidden, sizes, self.activation)
+
+    def _loss_terms(self, output, x, x_in, training) -> dict:
+        raw, _ = output
+        per_row = _per_member(per_feature_nll, raw, self._blocks, x).mean(dim=2)  # (M, batch)
+        return {"reconstruction": per_row.mean(dim=1).sum()}
+
+    def member_outputs(self, X: np.ndarray):
+        """Per-column losses (M, n, d) and codes (M, n, k) of every member on ``X``."""
+        d = self.n_features_in_
+
+        def fn(module, xb):
+            code = module.encode(xb)
+            err = _per_member(per_feature_nll, module.decode(code), self._blocks, xb)
+            return torch.cat([err, code], dim=2).transpose(0, 1)  # (batch, M, d + k)
+
+        out = self._batched(fn, self._check_input(X)).double().cpu().numpy().transpose(1, 0, 2)
+        return out[:, :, :d], out[:, :, d:]
+
+    def member_reconstructions(self, X: np.ndarray) -> np.ndarray:
+        """Decoded codes (M, n, d) in model space (probabilities for categorical blocks)."""
+
+        def fn(module, xb):
+            raw = module.decode(module.encode(xb))
+            return _per_member(output_activation, raw, self._blocks).transpose(0, 1)
+
+        X = self._check_input(X)
+        return self._out(self._batched(fn, X), X).transpose(1, 0, 2)
+
+
 class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     """Outlier detector built on an ensemble of small autoencoders.
 
     Parameters
     ----------
     n_estimators : int, default=5
-        Number of autoencoder members (different seeds and code sizes).
+        Number of autoencoder members (different initial weights and code sizes). With
+        ``model="ae"`` they are trained side by side in one network, so the cost grows with
+        the members' arithmetic, not with a training loop per member.
     model : {"ae", "vae"}, default="ae"
-        ``"ae"``: :class:`AutoencoderTransformer` members scored by normalised per-column
-        reconstruction error. ``"vae"``: :class:`VAEGenerator` members scored by the negative
-        ELBO (robust-z normalised on the held-out rows); explanations still use the
-        per-column reconstruction error.
+        ``"ae"``: autoencoder members scored by normalised per-column reconstruction error
+        plus the code-space distance. ``"vae"``: :class:`VAEGenerator` members (trained one
+        after the other) scored by the negative ELBO (robust-z normalised on the held-out
+        rows); explanations still use the per-column reconstruction error.
     n_components : int or "auto", default="auto"
         Code size. ``"auto"``: members cycle through ``clip(round(m * sqrt(n_features)), 2,
         32)`` for ``m`` in (0.5, 1, 2, 4, 8): small codes flag rows off the main structure,
@@ -76,11 +187,14 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         average over sizes is steadier than any single size.
     hidden_width : int or "auto", default="auto"
         Width of the single hidden layer of encoder and decoder; ``"auto"``:
-        ``clip(2 * n_features, 16, 128)``.
-    n_steps : int, default=100
-        Optimizer steps per member (at least ``min_epochs`` passes over the data). Short on
-        purpose: early training captures the normal structure before memorising anomalies.
+        ``clip(2 * n_features, 16, 64)``.
+    n_steps : int, default=300
+        Optimizer steps (at least ``min_epochs`` passes over the data), with batches of
+        ``n_train / 16`` rows rounded to a power of two in [16, 256] and a one-cycle learning
+        rate.
     min_epochs : int, default=3
+    activation : str, default="relu"
+        Hidden-layer activation of the ``"ae"`` members (see :class:`AutoencoderTransformer`).
     noise : {None, "gaussian", "mask", "swap"}, default=None
         Training-time corruption of the members (denoising autoencoders).
     noise_level : float, default=0.1
@@ -111,7 +225,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     Attributes
     ----------
     estimators_ : list
-        The fitted members.
+        The fitted networks: for ``model="ae"`` a single skorch net holding all
+        ``n_estimators`` members side by side (its ``module_`` stacks them on a leading
+        member axis); for ``model="vae"`` one :class:`VAEGenerator` per member.
+    code_sizes_ : list of int
+        Code size of each member.
     offset_ : float
         Threshold on ``score_samples``; ``decision_function = score_samples - offset_``.
     threshold_ : str
@@ -137,6 +255,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     # ``n_components="auto"``: members cycle through these multiples of sqrt(n_features).
     _CODE_MULT = (0.5, 1.0, 2.0, 4.0, 8.0)
     _CODE_MAX = 32
+    # ``hidden_width="auto"`` and the batch size: upper bounds that keep the cost of wide or
+    # long tables in check (the ensemble's arithmetic grows with width x batch).
+    _HIDDEN_MAX = 64
+    _BATCH_MAX = 256
 
     def __init__(
         self,
@@ -145,8 +267,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         model="ae",
         n_components="auto",
         hidden_width="auto",
-        n_steps=100,
+        n_steps=300,
         min_epochs=3,
+        activation="relu",
         noise=None,
         noise_level=0.1,
         holdout_fraction=0.2,
@@ -164,6 +287,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self.hidden_width = hidden_width
         self.n_steps = n_steps
         self.min_epochs = min_epochs
+        self.activation = activation
         self.noise = noise
         self.noise_level = noise_level
         self.holdout_fraction = holdout_fraction
@@ -195,6 +319,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             raise ValueError(f"holdout_fraction must be in (0, 1), got {self.holdout_fraction!r}.")
         if int(self.n_estimators) < 1:
             raise ValueError(f"n_estimators must be >= 1, got {self.n_estimators!r}.")
+        if int(self.n_steps) < 1:
+            raise ValueError(f"n_steps must be >= 1, got {self.n_steps!r}.")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}."
+            )
 
     def _encode(self, X, reset: bool) -> np.ndarray:
         """Model-space matrix: TabularPreprocessor output for DataFrames, else standardised."""
@@ -230,30 +360,70 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         return [tuple(sl[c]) for c in self.preprocessor_.feature_names_in_]
 
     # ------------------------------------------------------------------ fitting
-    def _member(self, n_rows: int, n_out: int, seed: int, index: int = 0):
-        k = self.n_components
-        if k == "auto":
-            mult = self._CODE_MULT[index % len(self._CODE_MULT)]
-            k = int(np.clip(round(mult * math.sqrt(n_out)), 2, self._CODE_MAX))
+    def _code_sizes(self, n_out: int) -> list:
+        if self.n_components != "auto":
+            return [int(self.n_components)] * int(self.n_estimators)
+        mults = self._CODE_MULT
+        return [
+            int(np.clip(round(mults[i % len(mults)] * math.sqrt(n_out)), 2, self._CODE_MAX))
+            for i in range(int(self.n_estimators))
+        ]
+
+    def _net_params(self, n_rows: int, n_out: int) -> dict:
+        """Width, batch size and epochs shared by the members."""
         h = self.hidden_width
         if h == "auto":
-            h = int(np.clip(2 * n_out, 16, 128))
-        bs = int(np.clip(2 ** round(math.log2(max(n_rows / 16, 1))), 16, 512))
+            h = int(np.clip(2 * n_out, 16, self._HIDDEN_MAX))
+        bs = int(np.clip(2 ** round(math.log2(max(n_rows / 16, 1))), 16, self._BATCH_MAX))
         bs = min(bs, max(1, n_rows))
-        epochs = max(int(self.min_epochs), math.ceil(self.n_steps / math.ceil(n_rows / bs)))
-        common = dict(
-            n_components=int(k),
+        epochs = max(int(self.min_epochs), math.ceil(int(self.n_steps) / math.ceil(n_rows / bs)))
+        return dict(
             hidden_layer_sizes=(int(h),),
             max_epochs=int(epochs),
             batch_size=bs,
             early_stopping=False,
             train_split=None,
-            random_state=seed,
             device=self.device,
         )
+
+    def _fit_members(self, train, n_out, seeds, blocks) -> None:
+        common = self._net_params(len(train), n_out)
+        self.code_sizes_ = self._code_sizes(n_out)
         if self.model == "vae":
-            return VAEGenerator(**common)
-        return AutoencoderTransformer(noise=self.noise, noise_level=self.noise_level, **common)
+            self.estimators_ = [
+                VAEGenerator(n_components=k, random_state=int(s), **common).fit(
+                    train, feature_blocks=blocks
+                )
+                for k, s in zip(self.code_sizes_, seeds)
+            ]
+            return
+        net = _AutoencoderEnsemble(
+            n_components=max(self.code_sizes_),
+            code_sizes=tuple(self.code_sizes_),
+            activation=self.activation,
+            noise=self.noise,
+            noise_level=self.noise_level,
+            random_state=int(seeds[0]),
+            **common,
+        )
+        self.estimators_ = [net.fit(train, feature_blocks=blocks)]
+
+    def _group(self, E: np.ndarray) -> np.ndarray:
+        """Sum the one-hot columns of each categorical input column."""
+        if self.preprocessor_ is not None:
+            E = np.stack([E[:, a:b].sum(axis=1) for a, b in self._groups], axis=1)
+        return E
+
+    def _outputs(self, Z) -> list:
+        """Per member: column errors (n, n_features_in_) and codes (n, k) for ``"ae"``, the
+        negative ELBO (n,) for ``"vae"``."""
+        if self.model == "vae":
+            return [
+                (self._group(m.reconstruction_error(Z, per_feature=True)), -m.score_samples(Z))
+                for m in self.estimators_
+            ]
+        E, C = self.estimators_[0].member_outputs(Z)
+        return [(self._group(E[m]), C[m, :, :k]) for m, k in enumerate(self.code_sizes_)]
 
     def fit(self, X, y=None):
         """Fit the members on part of ``X`` and calibrate the threshold on the rest.
@@ -273,16 +443,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         perm = np.random.RandomState(seeds[-1]).permutation(n)
         n_hold = int(np.clip(round(n * self.holdout_fraction), 2, n - 2))
         hold, train = Z[np.sort(perm[:n_hold])], Z[np.sort(perm[n_hold:])]
-        self.estimators_, self._col_stats, self._row_stats = [], [], []
-        self._latent_stats = []
-        for index, seed in enumerate(seeds[:-1]):
-            member = self._member(len(train), n_out, int(seed), index)
-            member.fit(train, feature_blocks=blocks)
-            self._latent_stats.append(self._fit_latent(member, train))
-            E = self._column_errors(member, hold)
+        self._fit_members(train, n_out, seeds[:-1], blocks)
+        self._latent_stats = [self._fit_latent(C) for _, C in self._outputs(train)]
+        self._col_stats, self._row_stats = [], []
+        for (E, C), latent in zip(self._outputs(hold), self._latent_stats):
             med, scale = _robust_center_scale(E)
-            raw = self._member_raw(member, hold, (E - med) / scale, self._latent_stats[-1])
-            self.estimators_.append(member)
+            raw = self._member_raw((E - med) / scale, C, latent)
             self._col_stats.append((med, scale))
             self._row_stats.append(_robust_center_scale(raw))
         self.holdout_scores_ = self._anomaly(hold)
@@ -302,54 +468,44 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             self.offset_ = -float(med + self.mad_k * scale)
 
     # ------------------------------------------------------------------ scoring
-    def _column_errors(self, member, Z) -> np.ndarray:
-        """Per input column errors of ``member`` on ``Z``, shape (n, n_features_in_)."""
-        E = member.reconstruction_error(Z, per_feature=True)
-        if self.preprocessor_ is not None:
-            E = np.stack([E[:, a:b].sum(axis=1) for a, b in self._groups], axis=1)
-        return E
-
     def _use_latent(self) -> bool:
         return self.model == "ae" and float(self.latent_weight) > 0
 
-    def _fit_latent(self, member, train):
-        """Mean and inverse covariance of the member's codes on its training rows, plus the
-        robust centre/scale of the held-out Mahalanobis distances (set later)."""
+    def _fit_latent(self, C):
+        """Mean and inverse covariance of a member's codes on its training rows (the robust
+        centre/scale of the held-out distances are added by ``_member_raw``)."""
         if not self._use_latent():
             return None
-        C = member.transform(train).astype(np.float64)
         mu = C.mean(axis=0)
         cov = np.atleast_2d(np.cov(C, rowvar=False))
         cov += (1e-6 * np.trace(cov) / len(cov) + 1e-9) * np.eye(len(cov))
         return {"mean": mu, "precision": np.linalg.pinv(cov)}
 
-    def _latent_distance(self, member, Z, stats) -> np.ndarray:
-        D = member.transform(Z).astype(np.float64) - stats["mean"]
-        return np.einsum("ij,jk,ik->i", D, stats["precision"], D)
-
-    def _member_raw(self, member, Z, Zcol, latent) -> np.ndarray:
+    def _member_raw(self, Zcol, C, latent) -> np.ndarray:
+        """A member's raw row score from its column z-scores and codes (``C`` is the
+        negative ELBO for ``"vae"``)."""
         if self.model == "vae":
-            return -member.score_samples(Z)
+            return C
         rec = Zcol.mean(axis=1)
         if latent is None:
             return rec
+        D = C - latent["mean"]
+        dist = np.einsum("ij,jk,ik->i", D, latent["precision"], D)
         if "center" not in latent:  # fitting: normalise both terms on these held-out rows
             latent["rec"] = _robust_center_scale(rec)
-            latent["center"], latent["scale"] = _robust_center_scale(
-                self._latent_distance(member, Z, latent)
-            )
+            latent["center"], latent["scale"] = _robust_center_scale(dist)
         r_med, r_scale = latent["rec"]
-        lat = (self._latent_distance(member, Z, latent) - latent["center"]) / latent["scale"]
+        lat = (dist - latent["center"]) / latent["scale"]
         return (rec - r_med) / r_scale + float(self.latent_weight) * lat
 
     def _member_scores(self, Z):
         """Per member: column z-scores (n, p) and normalised row scores (n,)."""
         out = []
-        for member, (med, scale), (rmed, rscale), latent in zip(
-            self.estimators_, self._col_stats, self._row_stats, self._latent_stats
+        for (E, C), (med, scale), (rmed, rscale), latent in zip(
+            self._outputs(Z), self._col_stats, self._row_stats, self._latent_stats
         ):
-            Zcol = (self._column_errors(member, Z) - med) / scale
-            out.append((Zcol, (self._member_raw(member, Z, Zcol, latent) - rmed) / rscale))
+            Zcol = (E - med) / scale
+            out.append((Zcol, (self._member_raw(Zcol, C, latent) - rmed) / rscale))
         return out
 
     def _anomaly(self, Z) -> np.ndarray:
@@ -357,7 +513,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     def reconstruction_error(self, X) -> np.ndarray:
         """Anomaly score of each row (higher = more anomalous), shape (n_samples,): the mean
-        over members of the robust-z normalised reconstruction error."""
+        over members of the robust-z normalised member scores (reconstruction error plus the
+        code-space distance)."""
         return self._anomaly(self._encode(X, reset=False))
 
     def score_samples(self, X) -> np.ndarray:
@@ -380,7 +537,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     def _reconstruct(self, Z) -> np.ndarray:
         """Mean over members of the decoded code (the VAE's posterior mean) of each row."""
-        return np.mean([m.inverse_transform(m.transform(Z)) for m in self.estimators_], axis=0)
+        if self.model == "vae":
+            return np.mean([m.inverse_transform(m.transform(Z)) for m in self.estimators_], axis=0)
+        return self.estimators_[0].member_reconstructions(Z).mean(axis=0)
 
     def _decode(self, Zs: np.ndarray):
         if self.preprocessor_ is not None:
