@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sk_autoencoder import AutoencoderOutlierDetector
@@ -140,6 +141,39 @@ def test_bad_params():
         AutoencoderOutlierDetector(threshold="nope").fit(X)
     with pytest.raises(ValueError, match="contamination"):
         AutoencoderOutlierDetector(contamination=0.9).fit(X)
+    with pytest.raises(ValueError, match="activation"):
+        AutoencoderOutlierDetector(activation="nope").fit(X)
+    with pytest.raises(ValueError, match="n_steps"):
+        AutoencoderOutlierDetector(n_steps=0).fit(X)
+
+
+def test_members_side_by_side():
+    """The members share one network; each keeps its own code size and weights."""
+    X = _normal(300, p=9)
+    det = AutoencoderOutlierDetector(n_estimators=3, n_steps=40, min_epochs=1, random_state=0)
+    det.fit(X)
+    assert det.code_sizes_ == [2, 3, 6]  # round(m * sqrt(9)) for m = 0.5, 1, 2, at least 2
+    (net,) = det.estimators_
+    Z = det._encode(X[:20], reset=False)
+    E, C = net.member_outputs(Z)
+    assert E.shape == (3, 20, 9) and C.shape == (3, 20, 6)
+    for m, k in enumerate(det.code_sizes_):
+        assert np.all(C[m, :, k:] == 0) and np.any(C[m, :, :k] != 0)
+    # Member 1 by hand: its own slices of the stacked weights give its errors.
+    mod = net.module_
+    with torch.no_grad():
+        x = torch.from_numpy(Z)
+        w = [
+            (layer.weight[1], layer.bias[1])
+            for layer in (mod.enc_hidden, mod.enc_code, mod.dec_hidden, mod.dec_out)
+        ]
+        h = torch.relu(x @ w[0][0] + w[0][1])
+        code = (h @ w[1][0] + w[1][1])[:, :3]
+        h = torch.relu(code @ w[2][0][:3] + w[2][1])
+        recon = h @ w[3][0] + w[3][1]
+    np.testing.assert_allclose(E[1], ((recon - x) ** 2).numpy(), rtol=1e-4, atol=1e-5)
+    # Different initial weights: the two members' first layers differ.
+    assert not torch.allclose(mod.enc_hidden.weight[0], mod.enc_hidden.weight[1])
 
 
 def test_plots_return_figures():
