@@ -298,6 +298,8 @@ def part_denoise(args, sizes) -> dict:
 
     results = {}
     for dataset, title in DATASETS.items():
+        if args.datasets and dataset not in args.datasets:
+            continue
         X_train, _ = load_images(args.data_dir, dataset, "train", sizes["n_train"])
         X_test, _ = load_images(args.data_dir, dataset, "t10k", sizes["n_test_denoise"])
         noisy = add_gaussian_noise(X_test, SIGMA, args.seed)
@@ -362,6 +364,7 @@ def part_likelihood(args, sizes) -> dict:
     k = sizes["k"] if args.k is None else args.k
     model = VAEGenerator(
         n_components=args.vae_components,
+        max_epochs=args.vae_max_epochs,
         architecture=args.vae_architecture,
         image_shape=IMAGE_SHAPE,
         loss="bce",
@@ -478,6 +481,15 @@ def main(argv=None):
     ap.add_argument("--vae-time-budget", type=float, default=None, help="seconds for the VAE")
     ap.add_argument("--k", type=int, default=None, help="importance samples per test image")
     ap.add_argument("--vae-architecture", choices=["conv", "mlp"], default="conv")
+    ap.add_argument(
+        "--vae-max-epochs",
+        default="auto",
+        type=lambda s: s if s == "auto" else int(s),
+        help="epochs of the VAE (default: the estimator's automatic schedule)",
+    )
+    ap.add_argument(
+        "--datasets", nargs="*", choices=sorted(DATASETS), default=None, help="denoise part"
+    )
     ap.add_argument("--vae-components", default="auto", type=lambda s: s if s == "auto" else int(s))
     ap.add_argument("--threads", type=int, default=2, help="torch threads")
     ap.add_argument("--seed", type=int, default=0)
