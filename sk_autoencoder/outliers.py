@@ -166,7 +166,24 @@ class _AutoencoderEnsemble(AutoencoderTransformer):
         return self._out(self._batched(fn, X), X).transpose(1, 0, 2)
 
 
-class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
+class _ScoresFromErrors:
+    """scikit-learn's outlier methods from ``reconstruction_error`` (higher = more anomalous)
+    and the fitted threshold ``offset_``."""
+
+    def score_samples(self, X) -> np.ndarray:
+        """Normality score of each sample (higher = more normal): ``-reconstruction_error(X)``."""
+        return -self.reconstruction_error(X)
+
+    def decision_function(self, X) -> np.ndarray:
+        """``score_samples(X) - offset_``: negative for outliers."""
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X) -> np.ndarray:
+        """+1 for inliers, -1 for outliers."""
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+
+class AutoencoderOutlierDetector(_ScoresFromErrors, OutlierMixin, BaseEstimator):
     """Outlier detector built on an ensemble of small autoencoders.
 
     Parameters
@@ -516,18 +533,6 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         over members of the robust-z normalised member scores (reconstruction error plus the
         code-space distance)."""
         return self._anomaly(self._encode(X, reset=False))
-
-    def score_samples(self, X) -> np.ndarray:
-        """Normality score of each row (higher = more normal): ``-reconstruction_error(X)``."""
-        return -self.reconstruction_error(X)
-
-    def decision_function(self, X) -> np.ndarray:
-        """``score_samples(X) - offset_``: negative for outliers."""
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X) -> np.ndarray:
-        """+1 for inliers, -1 for outliers."""
-        return np.where(self.decision_function(X) < 0, -1, 1)
 
     # ------------------------------------------------------------------ explanations
     def _column_names(self) -> list:

@@ -156,16 +156,22 @@ def save(estimator, path: str | os.PathLike, *, overwrite: bool = False) -> None
         }
         with open(os.path.join(tmp, CONFIG_FILE), "w") as f:
             json.dump(config, f, indent=2)
-        if os.path.exists(path):
-            old = path + ".old-" + os.path.basename(tmp)
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
+        _publish(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _publish(tmp: str, path: str) -> None:
+    """Move the finished directory ``tmp`` to ``path`` by renames, replacing an old model only
+    once the new one is complete (a crash leaves either the old or the new model, never a mix)."""
+    if os.path.exists(path):
+        old = path + ".old-" + os.path.basename(tmp)
+        os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, path)
 
 
 def _read_config(path: str) -> dict:

@@ -70,7 +70,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .autoencoder import AutoencoderTransformer
-from .outliers import _robust_center_scale
+from .outliers import _robust_center_scale, _ScoresFromErrors
 from .preprocessing import _is_dataframe, _is_series
 
 __all__ = [
@@ -529,7 +529,7 @@ def _cover_any(flags: np.ndarray, window: int) -> np.ndarray:
     return (cs[k + window] - cs[k]) > 0
 
 
-class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
+class SeriesOutlierDetector(_ScoresFromErrors, OutlierMixin, BaseEstimator):
     """Per-timestamp anomaly detection in a series with windowed autoencoders.
 
     ``score_samples(series)`` gives one value per row of the series (higher = more normal),
@@ -885,18 +885,6 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
         grid, steps, _ = self._grid_scores(X)
         return steps[grid.rows]
 
-    def score_samples(self, X) -> np.ndarray:
-        """Normality score of each row of the series (higher = more normal), (n_rows,)."""
-        return -self.reconstruction_error(X)
-
-    def decision_function(self, X) -> np.ndarray:
-        """``score_samples(X) - offset_``: negative for anomalous timestamps."""
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X) -> np.ndarray:
-        """+1 for normal timestamps, -1 for anomalous ones, one per row of ``X``."""
-        return np.where(self.decision_function(X) < 0, -1, 1)
-
     # ------------------------------------------------------------------ intervals and shares
     def anomalous_intervals(self, X, *, merge_gap: int | None = None):
         """Stretches of flagged timestamps.
@@ -1033,13 +1021,7 @@ class SeriesOutlierDetector(OutlierMixin, BaseEstimator):
             }
             with open(os.path.join(tmp, persistence.CONFIG_FILE), "w") as f:
                 json.dump(config, f, indent=1)
-            if os.path.exists(path):
-                old = path + ".old-" + os.path.basename(tmp)
-                os.replace(path, old)
-                os.replace(tmp, path)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, path)
+            persistence._publish(tmp, path)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
