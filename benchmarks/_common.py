@@ -117,3 +117,50 @@ def write_json(payload: dict, path) -> Path:
         json.dump(_finite(payload), fh, indent=2)
         fh.write("\n")
     return path
+
+
+# ---------------------------------------------------------------------------- reference trainers
+# The two baselines every speed benchmark compares with, trained the same way everywhere:
+# scikit-learn-style skorch and a hand-written torch loop. Each returns (seconds, trained net).
+
+
+def train_skorch_regressor(module, X: np.ndarray, batch_size: int, epochs: int, lr: float):
+    import time
+
+    import torch
+    from skorch import NeuralNetRegressor
+
+    net = NeuralNetRegressor(
+        module=module,
+        criterion=torch.nn.MSELoss,
+        optimizer=torch.optim.Adam,
+        lr=lr,
+        batch_size=batch_size,
+        max_epochs=epochs,
+        train_split=None,
+        iterator_train__shuffle=True,
+        verbose=0,
+    )
+    t0 = time.perf_counter()
+    net.fit(X, X)
+    return time.perf_counter() - t0, net.module_
+
+
+def train_hand_loop(net, X: np.ndarray, batch_size: int, epochs: int, lr: float, fused=None):
+    import time
+
+    import torch
+
+    Xt = torch.from_numpy(X)
+    t0 = time.perf_counter()
+    opt = torch.optim.Adam(net.parameters(), lr=lr, fused=fused)
+    net.train()
+    n = len(Xt)
+    for _ in range(epochs):
+        shuffled = Xt[torch.randperm(n)]
+        for start in range(0, n, batch_size):
+            xb = shuffled[start : start + batch_size]
+            opt.zero_grad(set_to_none=True)
+            torch.nn.functional.mse_loss(net(xb), xb).backward()
+            opt.step()
+    return time.perf_counter() - t0, net

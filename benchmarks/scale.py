@@ -54,6 +54,8 @@ from _common import (
     RESULTS_DIR,
     machine_info,
     markdown_table,
+    train_hand_loop,
+    train_skorch_regressor,
     weather_matrix,
     write_json,
 )
@@ -119,38 +121,13 @@ def fit_ours_parquet(X, batch_size, epochs, lr, seed, parquet):
 
 
 def fit_skorch(X, batch_size, epochs, lr, seed, parquet):
-    from skorch import NeuralNetRegressor
-
-    net = NeuralNetRegressor(
-        module=pyod_net(X.shape[1], seed),
-        criterion=nn.MSELoss,
-        optimizer=torch.optim.Adam,
-        lr=lr,
-        batch_size=batch_size,
-        max_epochs=epochs,
-        train_split=None,
-        iterator_train__shuffle=True,
-        verbose=0,
-    )
-    t0 = time.perf_counter()
-    net.fit(X, X)
-    return time.perf_counter() - t0, _mse(net.module_, X)
+    seconds, net = train_skorch_regressor(pyod_net(X.shape[1], seed), X, batch_size, epochs, lr)
+    return seconds, _mse(net, X)
 
 
 def fit_hand(X, batch_size, epochs, lr, seed, parquet):
-    Xt = torch.from_numpy(X)
-    net = pyod_net(X.shape[1], seed)
-    t0 = time.perf_counter()
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
-    net.train()
-    for _ in range(epochs):
-        shuffled = Xt[torch.randperm(len(Xt))]
-        for start in range(0, len(Xt), batch_size):
-            xb = shuffled[start : start + batch_size]
-            opt.zero_grad(set_to_none=True)
-            nn.functional.mse_loss(net(xb), xb).backward()
-            opt.step()
-    return time.perf_counter() - t0, _mse(net, X)
+    seconds, net = train_hand_loop(pyod_net(X.shape[1], seed), X, batch_size, epochs, lr)
+    return seconds, _mse(net, X)
 
 
 def fit_pyod(X, batch_size, epochs, lr, seed, parquet):

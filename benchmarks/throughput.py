@@ -40,6 +40,8 @@ from _common import (
     fmt,
     machine_info,
     markdown_table,
+    train_hand_loop,
+    train_skorch_regressor,
     weather_matrix,
     write_json,
 )
@@ -97,42 +99,13 @@ def fit_ours(X, batch_size, epochs, lr, seed):
 
 
 def fit_skorch(X, batch_size, epochs, lr, seed):
-    from skorch import NeuralNetRegressor
-
-    net = NeuralNetRegressor(
-        module=make_net(X.shape[1], seed),
-        criterion=nn.MSELoss,
-        optimizer=torch.optim.Adam,
-        lr=lr,
-        batch_size=batch_size,
-        max_epochs=epochs,
-        train_split=None,
-        iterator_train__shuffle=True,
-        verbose=0,
-    )
-    t0 = time.perf_counter()
-    net.fit(X, X)
-    seconds = time.perf_counter() - t0
-    return seconds, _mse(net.module_, torch.from_numpy(X))
+    seconds, net = train_skorch_regressor(make_net(X.shape[1], seed), X, batch_size, epochs, lr)
+    return seconds, _mse(net, torch.from_numpy(X))
 
 
 def _hand_loop(X, batch_size, epochs, lr, seed, fused):
-    Xt = torch.from_numpy(X)
-    net = make_net(X.shape[1], seed)
-    t0 = time.perf_counter()
-    opt = torch.optim.Adam(net.parameters(), lr=lr, fused=fused)
-    net.train()
-    n = len(Xt)
-    for _ in range(epochs):
-        shuffled = Xt[torch.randperm(n)]
-        for start in range(0, n, batch_size):
-            xb = shuffled[start : start + batch_size]
-            opt.zero_grad(set_to_none=True)
-            loss = nn.functional.mse_loss(net(xb), xb)
-            loss.backward()
-            opt.step()
-    seconds = time.perf_counter() - t0
-    return seconds, _mse(net, Xt)
+    seconds, net = train_hand_loop(make_net(X.shape[1], seed), X, batch_size, epochs, lr, fused)
+    return seconds, _mse(net, torch.from_numpy(X))
 
 
 def fit_hand(X, batch_size, epochs, lr, seed):
