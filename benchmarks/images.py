@@ -263,22 +263,19 @@ def _figure_name(args, name: str) -> str:
 
 def classical_rows(clean: np.ndarray, noisy: np.ndarray) -> list[dict]:
     rows = [{"method": "noisy input", "psnr_db": float(psnr(clean, noisy).mean())}]
-    for size in MEDIAN_SIZES:
+    filters = [
+        (f"median filter {n}x{n}", lambda X, n=n: ndimage.median_filter(X, size=(1, n, n)))
+        for n in MEDIAN_SIZES
+    ] + [
+        (f"Gaussian filter sigma={s}", lambda X, s=s: ndimage.gaussian_filter(X, sigma=(0, s, s)))
+        for s in GAUSSIAN_SIGMAS
+    ]
+    for method, apply in filters:
         start = time.perf_counter()
-        out = ndimage.median_filter(noisy, size=(1, size, size))
+        out = apply(noisy)
         rows.append(
             {
-                "method": f"median filter {size}x{size}",
-                "psnr_db": float(psnr(clean, out).mean()),
-                "seconds": time.perf_counter() - start,
-            }
-        )
-    for s in GAUSSIAN_SIGMAS:
-        start = time.perf_counter()
-        out = ndimage.gaussian_filter(noisy, sigma=(0, s, s))
-        rows.append(
-            {
-                "method": f"Gaussian filter sigma={s}",
+                "method": method,
                 "psnr_db": float(psnr(clean, out).mean()),
                 "seconds": time.perf_counter() - start,
             }
