@@ -379,7 +379,10 @@ def plot_anomaly_scores(detector, X, *, labels=None, bins=50, ax=None, title=Non
 
     The anomaly score is ``-score_samples`` (higher = more anomalous); the vertical line is
     ``-offset_``, above which rows are predicted outliers. With ``labels`` (1 = anomaly) the
-    two groups are drawn as separate histograms. Returns the matplotlib Figure.
+    two groups are drawn as separate histograms. Anomaly scores are heavy-tailed: scores
+    beyond three times the larger of the 99th percentile and the threshold are drawn in the
+    last bin (their count is in the legend), so the bulk and the threshold stay readable.
+    Returns the matplotlib Figure.
     """
     plt = _pyplot()
     if ax is None:
@@ -387,14 +390,20 @@ def plot_anomaly_scores(detector, X, *, labels=None, bins=50, ax=None, title=Non
     else:
         fig = ax.figure
     scores = -np.asarray(detector.score_samples(X), dtype=float)
-    edges = np.histogram_bin_edges(scores, bins=bins)
+    threshold = -float(detector.offset_)
+    low = min(scores.min(), threshold)
+    top = low + 3 * (max(np.quantile(scores, 0.99), threshold) - low)
+    n_beyond = int(np.sum(scores > top))
+    shown = np.minimum(scores, top) if n_beyond else scores
+    edges = np.histogram_bin_edges(shown, bins=bins)
     if labels is None:
-        ax.hist(scores, bins=edges, color="tab:blue", alpha=0.8, label="rows")
+        ax.hist(shown, bins=edges, color="tab:blue", alpha=0.8, label="rows")
     else:
         lab = np.asarray(labels).astype(bool)
-        ax.hist(scores[~lab], bins=edges, color="tab:blue", alpha=0.6, label="normal")
-        ax.hist(scores[lab], bins=edges, color="tab:red", alpha=0.6, label="anomaly")
-    threshold = -float(detector.offset_)
+        ax.hist(shown[~lab], bins=edges, color="tab:blue", alpha=0.6, label="normal")
+        ax.hist(shown[lab], bins=edges, color="tab:red", alpha=0.6, label="anomaly")
+    if n_beyond:
+        ax.plot([], [], " ", label=f"{n_beyond} rows > {top:.3g} in the last bin")
     rule = getattr(detector, "threshold_", "threshold")
     ax.axvline(threshold, color="k", linestyle="--", label=f"threshold ({rule})")
     ax.set_xlabel("anomaly score (higher = more anomalous)")

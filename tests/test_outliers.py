@@ -184,5 +184,11 @@ def test_plots_return_figures():
     det = AutoencoderOutlierDetector(random_state=0, **FAST).fit(X)
     fig = plot_anomaly_scores(det, X)
     assert hasattr(fig, "savefig")
+    far = X.copy()
+    far[0] = 1e4  # one extreme row must not squash the histogram
+    ax = plot_anomaly_scores(det, far).axes[0]
+    assert ax.get_xlim()[1] < -det.score_samples(far[:1])[0] / 10
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith("1 rows >") for t in legend)
     fig2 = plot_anomaly_contributions(det, X[:3])
     assert hasattr(fig2, "savefig")
