@@ -55,6 +55,14 @@ _CONV_PREDICT_VALUES = 2**20
 _LAYOUTS = ("flat", "channels_first", "no_channel", "channels_last")
 
 
+def resolve_device(device):
+    """``"auto"``: ``"cuda"`` when PyTorch sees a CUDA GPU, else ``"cpu"``; any other value
+    (``"cpu"``, ``"cuda:1"``, ``None``) is returned unchanged."""
+    if isinstance(device, str) and device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
 def _never(self) -> bool:
     return False
 
@@ -175,7 +183,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         callbacks=None,
         warm_start=False,
         verbose=0,
-        device="cpu",
+        device="auto",
+        mixed_precision=False,
         random_state=None,
         **kwargs,
     ):
@@ -210,6 +219,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.lr_schedule = lr_schedule
+        self.mixed_precision = mixed_precision
         self.random_state = random_state
         for name in ("history_", "initialized_", "virtual_params_"):
             vars(self).pop(name, None)
@@ -285,6 +295,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             value = getattr(self, name)
             if value != "auto" and not (isinstance(value, numbers.Integral) and value >= 1):
                 fail(name, "'auto' or a positive int")
+        if not isinstance(self.mixed_precision, (bool, np.bool_)):
+            fail("mixed_precision", "True (bfloat16 autocast in training) or False")
+        if self.mixed_precision and self._device_type() == "cuda":
+            if not torch.cuda.is_bf16_supported():
+                raise ValueError(
+                    f"{type(self).__name__}: mixed_precision=True trains in bfloat16, which "
+                    "this GPU does not support; use mixed_precision=False."
+                )
         if self.lr_schedule not in ("onecycle", None):
             fail("lr_schedule", "'onecycle' (warm-up then cosine decay) or None (constant lr)")
         if not 0 < self.validation_fraction < 1:
@@ -437,7 +455,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             return torch.utils.data.DataLoader(dataset, batch_size=batch_size, **kwargs)
         if batch_size == -1:
             batch_size = len(X)
-        batches = TensorBatches(X.to(self.device), batch_size, shuffle=training)
+        batches = TensorBatches(X.to(self._device), batch_size, shuffle=training)
         return self._shard_batches(batches) if training and self._shard_batches else batches
 
     def _predict_rows(self) -> int:
@@ -447,7 +465,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         return int(np.clip(_CONV_PREDICT_VALUES // max(n_features, 1), 64, _PREDICT_BATCH_SIZE))
 
     def infer(self, x, **fit_params):
-        x = to_tensor(x, device=self.device)
+        x = to_tensor(x, device=self._device)
         if self.module_.training:
             if self.noise:
                 if self._blocks.all_binary:
@@ -464,11 +482,16 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
                 )
             if self.contractive_weight > 0:
                 x = x.detach().requires_grad_(True)
-        return self.module_(x, **fit_params), x
+        if not self.mixed_precision:
+            return self.module_(x, **fit_params), x
+        # bfloat16 matrix products and convolutions; the loss is computed in float32.
+        with torch.autocast(device_type=self._device_type(), dtype=torch.bfloat16):
+            out = self.module_(x, **fit_params)
+        return tuple(t.float() for t in out), x
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         output, x_in = y_pred
-        terms = self._loss_terms(output, to_tensor(X, device=self.device), x_in, training)
+        terms = self._loss_terms(output, to_tensor(X, device=self._device), x_in, training)
         total = sum(terms.values())
         prefix = "train" if training else "valid"
         for name, value in terms.items():
@@ -745,7 +768,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         self._n_features_out = self.n_components_
 
     def _train(self, X: np.ndarray, fit_params: dict, routing: str, epochs: int | None = None):
-        self._blocks.to(self.device)
+        self._blocks.to(self._device)
         offset = len(self.history) if self.history is not None else 0
         schedule = dict(self.callbacks_).get("lr_schedule")
         if schedule is not None:
@@ -757,7 +780,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
                 done = sum(self.history[:, "train_batch_count"])
             schedule.last_epoch = done - 1
         try:
-            with self._seeded(offset=offset):
+            with self._seeded(offset=offset), self._concrete_device():
                 NeuralNet.partial_fit(
                     self,
                     self._to_tensor(X),
@@ -795,6 +818,38 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         # skorch switches modes at every batch; walking the module tree each time is costly.
         if getattr(self, "module_", None) is None or self.module_.training != training:
             super()._set_training(training)
+
+    # ------------------------------------------------------------------ device
+    @property
+    def _device(self):
+        """The torch device of ``device`` (``"auto"`` resolved)."""
+        return resolve_device(self.device)
+
+    def _device_type(self) -> str:
+        device = self._device
+        return "cpu" if device is None else torch.device(device).type
+
+    @contextlib.contextmanager
+    def _concrete_device(self):
+        """skorch reads ``self.device`` itself (module placement, loading a checkpoint); within
+        this block it holds the resolved device, and the parameter is restored afterwards."""
+        param = self.device
+        self.device = resolve_device(param)
+        try:
+            yield
+        finally:
+            self.device = param
+
+    def initialize(self):
+        with self._concrete_device():
+            return super().initialize()
+
+    def __setstate__(self, state):
+        param = state.get("device")
+        state["device"] = resolve_device(param)
+        super().__setstate__(state)
+        if isinstance(param, str) and param == "auto":
+            self.device = param  # skorch mapped the weights to the device available here
 
     def initialize_criterion(self):
         # The loss is assembled from named terms in ``get_loss``; no criterion module is used.

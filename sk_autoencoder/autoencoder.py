@@ -100,7 +100,15 @@ class AutoencoderTransformer(BaseAutoencoder):
     warm_start : bool, default=False
     verbose : int, default=0
         1 prints skorch's per-epoch table.
-    device : str, default="cpu"
+    device : str, default="auto"
+        Where the network trains and predicts: ``"auto"`` takes the GPU when PyTorch sees one
+        (``"cuda"``), else ``"cpu"``; or any torch device string (``"cpu"``, ``"cuda:1"``).
+        The parameter keeps the value given; models saved on a GPU load on a CPU-only machine.
+    mixed_precision : bool, default=False
+        Train with bfloat16 autocast (matrix products and convolutions in bfloat16, the loss
+        and the weights in float32): faster on GPUs with bfloat16 (Ampere and later) and on
+        CPUs with AVX512-BF16 / AMX, above all for ``conv``. Prediction stays in full
+        precision.
     random_state : int, RandomState or None, default=None
         Seeds weights, shuffling, the split and corruption; results then repeat bit for bit on
         CPU. The global torch RNG is left untouched.

@@ -237,7 +237,8 @@ class AutoencoderOutlierDetector(_ScoresFromErrors, OutlierMixin, BaseEstimator)
         reconstruction term. It catches rows that lie on the learned structure but far out
         along it (which an autoencoder reconstructs well). 0 turns it off.
     random_state : int, RandomState or None, default=None
-    device : str, default="cpu"
+    device : str, default="auto"
+        ``"auto"``: the GPU when PyTorch sees one (``"cuda"``), else ``"cpu"``.
 
     Attributes
     ----------
@@ -296,7 +297,7 @@ class AutoencoderOutlierDetector(_ScoresFromErrors, OutlierMixin, BaseEstimator)
         contamination=None,
         latent_weight=1.0,
         random_state=None,
-        device="cpu",
+        device="auto",
     ):
         self.n_estimators = n_estimators
         self.model = model

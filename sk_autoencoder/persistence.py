@@ -274,12 +274,14 @@ def load(path: str | os.PathLike, *, device: str | None = None):
     except Exception as exc:
         msg = f"the weights in {weights_path} do not fit the model: {exc}"
         raise ModelFormatError(msg) from exc
-    estimator.module_.to(device)
-    estimator._blocks.to(device)
+    estimator.module_.to(estimator._device)
+    estimator._blocks.to(estimator._device)
     return estimator
 
 
 def _device_available(device: str) -> bool:
+    if device == "auto":
+        return True
     if device.startswith("cuda"):
         return torch.cuda.is_available()
     if device.startswith("mps"):

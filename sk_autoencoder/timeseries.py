@@ -576,7 +576,8 @@ class SeriesOutlierDetector(_ScoresFromErrors, OutlierMixin, BaseEstimator):
         Used by ``threshold="fpr"`` only.
     contamination : float or None, default=None
     random_state : int, RandomState or None, default=None
-    device : str, default="cpu"
+    device : str, default="auto"
+        ``"auto"``: the GPU when PyTorch sees one (``"cuda"``), else ``"cpu"``.
     verbose : int, default=0
 
     Attributes
@@ -630,7 +631,7 @@ class SeriesOutlierDetector(_ScoresFromErrors, OutlierMixin, BaseEstimator):
         holdout_fraction=0.2,
         contamination=None,
         random_state=None,
-        device="cpu",
+        device="auto",
         verbose=0,
     ):
         self.window = window

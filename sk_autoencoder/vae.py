@@ -84,7 +84,8 @@ class VAEGenerator(BaseAutoencoder):
         callbacks=None,
         warm_start=False,
         verbose=0,
-        device="cpu",
+        device="auto",
+        mixed_precision=False,
         random_state=None,
         **kwargs,
     ):
@@ -115,6 +116,7 @@ class VAEGenerator(BaseAutoencoder):
             warm_start=warm_start,
             verbose=verbose,
             device=device,
+            mixed_precision=mixed_precision,
             random_state=random_state,
             **kwargs,
         )
@@ -219,7 +221,7 @@ class VAEGenerator(BaseAutoencoder):
         seed = int(self.random_state) if isinstance(self.random_state, numbers.Integral) else 0
         gen = torch.Generator().manual_seed(seed)
         eps = torch.randn(n_draws, self.n_components_, generator=gen, dtype=torch.float64)
-        eps = eps.to(self.device, dtype=torch.float32 if X.dtype == np.float32 else None)
+        eps = eps.to(self._device, dtype=torch.float32 if X.dtype == np.float32 else None)
         score = self._elbo if k is None else self._iwae
         return self._batched(lambda m, xb: score(m, xb, eps), X).double().cpu().numpy()
 

@@ -65,7 +65,10 @@ class _View(nn.Module):
         self.shape = shape
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.reshape(x.shape[0], *self.shape)
+        x = x.reshape(x.shape[0], *self.shape)
+        if x.dim() == 4:  # images: channels-last kernels are faster on CPU and GPU
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x
 
     def extra_repr(self) -> str:
         return f"shape={self.shape}"
@@ -128,7 +131,11 @@ def build_conv(
             dec.append(act())
         prev = ch
     dec += [_Crop(*spatial), nn.Flatten()]
-    return nn.Sequential(*enc), nn.Sequential(*dec)
+    encoder, decoder = nn.Sequential(*enc), nn.Sequential(*dec)
+    if len(spatial) == 2:
+        encoder.to(memory_format=torch.channels_last)
+        decoder.to(memory_format=torch.channels_last)
+    return encoder, decoder
 
 
 class Autoencoder(nn.Module):
