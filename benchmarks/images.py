@@ -361,6 +361,8 @@ def part_likelihood(args, sizes) -> dict:
     k = sizes["k"] if args.k is None else args.k
     model = VAEGenerator(
         n_components=args.vae_components,
+        hidden_layer_sizes=None if args.vae_hidden is None else tuple(args.vae_hidden),
+        batch_size=args.vae_batch_size,
         max_epochs=args.vae_max_epochs,
         architecture=args.vae_architecture,
         image_shape=IMAGE_SHAPE,
@@ -488,6 +490,19 @@ def main(argv=None):
         "--datasets", nargs="*", choices=sorted(DATASETS), default=None, help="denoise part"
     )
     ap.add_argument("--vae-components", default="auto", type=lambda s: s if s == "auto" else int(s))
+    ap.add_argument(
+        "--vae-hidden",
+        type=int,
+        nargs="*",
+        default=None,
+        help="VAE hidden_layer_sizes (MLP widths or conv channels; default: automatic)",
+    )
+    ap.add_argument(
+        "--vae-batch-size",
+        default="auto",
+        type=lambda s: s if s == "auto" else int(s),
+        help="VAE batch_size (default: automatic)",
+    )
     ap.add_argument("--threads", type=int, default=2, help="torch threads")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)

@@ -347,6 +347,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--ooc-dir", default="/tmp/sk_autoencoder_ooc")
     parser.add_argument("--keep-ooc", action="store_true", help="keep the big file")
     parser.add_argument("--ddp-epochs", type=int, default=10)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads for the throughput part"
+    )
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-pyod", action="store_true")
     parser.add_argument("--skip-ooc", action="store_true")
@@ -356,13 +359,16 @@ def main(argv=None) -> dict:
     if args.ooc_worker:
         return ooc_worker(args.ooc_worker, args.seed, args.data_dir)
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     X, _, _, source = weather_matrix(args.data_dir)
     X = np.ascontiguousarray(X, dtype=np.float32)
     payload = {"benchmark": "scale", "machine": machine_info(), "source": source}
     payload["settings"] = {k: str(v) for k, v in vars(args).items()}
     if not args.skip_throughput:
-        print(f"throughput: {len(X):,} x {X.shape[1]}, 17-64-32-64-17 ReLU, 1 torch thread")
+        print(
+            f"throughput: {len(X):,} x {X.shape[1]}, 17-64-32-64-17 ReLU, "
+            f"{args.threads} torch thread(s)"
+        )
         with tempfile.TemporaryDirectory() as workdir:
             payload["throughput"] = throughput(X, args, Path(workdir))
         payload["throughput_table"] = markdown_table(

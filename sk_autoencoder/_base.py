@@ -13,6 +13,7 @@ import contextlib
 import copy
 import math
 import numbers
+import os
 from types import MappingProxyType
 
 import numpy as np
@@ -56,11 +57,23 @@ _LAYOUTS = ("flat", "channels_first", "no_channel", "channels_last")
 
 
 def resolve_device(device):
-    """``"auto"``: ``"cuda"`` when PyTorch sees a CUDA GPU, else ``"cpu"``; any other value
-    (``"cpu"``, ``"cuda:1"``, ``None``) is returned unchanged."""
+    """``"auto"``: ``"cuda"`` when PyTorch sees a CUDA GPU (``"cuda:LOCAL_RANK"`` in a process
+    started by torchrun / accelerate), else ``"cpu"``; any other value (``"cpu"``,
+    ``"cuda:1"``, ``None``) is returned unchanged."""
     if isinstance(device, str) and device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        if not torch.cuda.is_available():
+            return "cpu"
+        local_rank = os.environ.get("LOCAL_RANK")
+        return f"cuda:{int(local_rank)}" if local_rank else "cuda"
     return device
+
+
+def _cpu_has_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX)."""
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except Exception:  # private helpers; absent in some builds
+        return False
 
 
 def _never(self) -> bool:
@@ -184,7 +197,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         warm_start=False,
         verbose=0,
         device="auto",
-        mixed_precision=False,
+        mixed_precision="auto",
         random_state=None,
         **kwargs,
     ):
@@ -295,9 +308,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
             value = getattr(self, name)
             if value != "auto" and not (isinstance(value, numbers.Integral) and value >= 1):
                 fail(name, "'auto' or a positive int")
-        if not isinstance(self.mixed_precision, (bool, np.bool_)):
-            fail("mixed_precision", "True (bfloat16 autocast in training) or False")
-        if self.mixed_precision and self._device_type() == "cuda":
+        if not (
+            isinstance(self.mixed_precision, (bool, np.bool_)) or self.mixed_precision == "auto"
+        ):
+            fail("mixed_precision", "'auto', True (bfloat16 autocast in training) or False")
+        if self.mixed_precision is True and self._device_type() == "cuda":
             if not torch.cuda.is_bf16_supported():
                 raise ValueError(
                     f"{type(self).__name__}: mixed_precision=True trains in bfloat16, which "
@@ -360,15 +375,15 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
         return encoder, decoder
 
     def _resolve_n_components(self, n_features: int) -> int:
-        """``n_components="auto"``: 2 for the MLP (a code to plot); for ``conv``, twice the
-        square root of the number of values rounded to a power of two in [8, 128] (64 for
-        28 x 28 images, 16 for 8 x 8 ones or windows of 64) - enough to denoise and
-        compress."""
+        """``n_components="auto"``: 2 for the MLP (a code to plot); for ``conv``, four times
+        the square root of the number of values rounded to a power of two in [8, 128] (128
+        for 28 x 28 images, 32 for 8 x 8 ones or windows of 64) - enough to denoise and
+        compress (a 28 x 28 image in 128 values is 6x smaller)."""
         if self.n_components != "auto":
             return int(self.n_components)
         if self.architecture != "conv":
             return 2
-        return int(np.clip(2 ** round(math.log2(2 * math.sqrt(n_features))), 8, 128))
+        return int(np.clip(2 ** round(math.log2(4 * math.sqrt(n_features))), 8, 128))
 
     # ------------------------------------------------------------------ skorch hooks
     def get_default_callbacks(self):
@@ -482,7 +497,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
                 )
             if self.contractive_weight > 0:
                 x = x.detach().requires_grad_(True)
-        if not self.mixed_precision:
+        if not self._mixed_precision():
             return self.module_(x, **fit_params), x
         # bfloat16 matrix products and convolutions; the loss is computed in float32.
         with torch.autocast(device_type=self._device_type(), dtype=torch.bfloat16):
@@ -824,6 +839,19 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
     def _device(self):
         """The torch device of ``device`` (``"auto"`` resolved)."""
         return resolve_device(self.device)
+
+    def _mixed_precision(self) -> bool:
+        """``mixed_precision="auto"``: bfloat16 autocast for convolutional models on hardware
+        that computes in bfloat16 natively (a CUDA GPU that supports it, a CPU with
+        AVX512-BF16 or AMX); off for the MLP, whose small products gain nothing."""
+        if self.mixed_precision != "auto":
+            return bool(self.mixed_precision)
+        if self.architecture != "conv":
+            return False
+        kind = self._device_type()
+        if kind == "cuda":
+            return torch.cuda.is_bf16_supported()
+        return kind == "cpu" and _cpu_has_bf16()
 
     def _device_type(self) -> str:
         device = self._device

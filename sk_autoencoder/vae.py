@@ -85,7 +85,7 @@ class VAEGenerator(BaseAutoencoder):
         warm_start=False,
         verbose=0,
         device="auto",
-        mixed_precision=False,
+        mixed_precision="auto",
         random_state=None,
         **kwargs,
     ):

@@ -80,7 +80,7 @@ def test_rgb_channels_last_and_first_agree():
 def test_auto_defaults_for_images(digits):
     model = AutoencoderTransformer(architecture="conv", image_shape=(1, 8, 8), **FAST)
     model.fit(digits)
-    assert model.n_components_ == 16  # 2 * sqrt(64) rounded to a power of two
+    assert model.n_components_ == 32  # 4 * sqrt(64) rounded to a power of two
     assert model.feature_blocks_ == [("binary", 0, 64)]  # [0, 1] images: sigmoid + BCE
     assert np.all(model.inverse_transform(model.transform(digits)) >= 0)
     standardised = (digits - digits.mean(0)) / (digits.std(0) + 1)
@@ -123,9 +123,9 @@ def test_one_dimensional_windows(cls):
     )  # (80, 2, 48): two channels
     model = cls(architecture="conv", image_shape=(2, 48), noise="block", **FAST)
     model.fit(X.reshape(80, -1))
-    assert model.n_components_ == 16 and model.feature_blocks_[0][0] == "numeric"
+    assert model.n_components_ == 32 and model.feature_blocks_[0][0] == "numeric"
     assert model.denoise(X).shape == X.shape
-    assert model.transform(X).shape == (80, 16)
+    assert model.transform(X).shape == (80, 32)
 
 
 def test_conv_denoiser_removes_noise():

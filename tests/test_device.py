@@ -10,7 +10,7 @@ from sklearn.datasets import load_digits
 
 import sk_autoencoder as ska
 from sk_autoencoder import AutoencoderTransformer, VAEGenerator
-from sk_autoencoder._base import resolve_device
+from sk_autoencoder._base import _cpu_has_bf16, resolve_device
 
 X = (load_digits().data[:300] / 16).astype(np.float32)
 
@@ -88,6 +88,15 @@ def test_mixed_precision_conv_and_bf16_forward():
     assert out.shape == images.shape and np.isfinite(out).all()
 
 
-def test_mixed_precision_must_be_bool():
+def test_mixed_precision_must_be_bool_or_auto():
     with pytest.raises(ValueError, match="mixed_precision"):
         AutoencoderTransformer(mixed_precision="yes", max_epochs=1).fit(X)
+
+
+def test_mixed_precision_auto_only_for_conv_on_bf16_hardware():
+    mlp = AutoencoderTransformer(device="cpu")
+    assert mlp.mixed_precision == "auto" and not mlp._mixed_precision()
+    conv = AutoencoderTransformer(architecture="conv", device="cpu")
+    assert conv._mixed_precision() == _cpu_has_bf16()
+    assert not conv.set_params(mixed_precision=False)._mixed_precision()
+    assert AutoencoderTransformer(mixed_precision=True, device="cpu")._mixed_precision()
