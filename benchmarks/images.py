@@ -179,6 +179,7 @@ class TimeLimit(Callback):
         elapsed = time.perf_counter() - self.start_
         if elapsed + float(net.history[-1, "dur"]) > self.seconds:
             self.fired_at_ = len(net.history)
+            net.history.record("stopped_by_time_limit", True)  # kept with the fitted model
             raise KeyboardInterrupt
 
 
@@ -219,9 +220,7 @@ def fit_within_budget(model, X: np.ndarray, budget_s: float) -> tuple:
     model.fit(X)
     info["fit_seconds"] = time.perf_counter() - start
     info["epochs_trained"] = len(model.history)
-    fired_at = dict(model.callbacks_)["time_limit"].fired_at_
-    planned = info["max_epochs"] if info["max_epochs"] != "auto" else auto_epochs
-    info["stopped_by_time_limit"] = fired_at is not None and (planned is None or fired_at < planned)
+    info["stopped_by_time_limit"] = bool(model.history[-1].get("stopped_by_time_limit", False))
     monitor = "valid_loss" if "valid_loss" in model.history[-1] else "train_loss"
     losses = [row.get(monitor, math.nan) for row in model.history]
     info["best_epoch"] = int(np.nanargmin(losses)) + 1
