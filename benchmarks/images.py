@@ -166,19 +166,17 @@ class StopAfterFirstEpoch(Callback):
 class TimeLimit(Callback):
     """Stop training at the end of the epoch after which the next one would end past
     ``seconds`` (a guard for when epochs run slower than the probe measured, e.g. on a busy
-    machine); ``fired_at_`` is the epoch where it stopped training, or None."""
+    machine). A stop is recorded in the history as ``stopped_by_time_limit``."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
 
     def on_train_begin(self, net, **kwargs):
         self.start_ = time.perf_counter()
-        self.fired_at_ = None
 
     def on_epoch_end(self, net, **kwargs):
         elapsed = time.perf_counter() - self.start_
         if elapsed + float(net.history[-1, "dur"]) > self.seconds:
-            self.fired_at_ = len(net.history)
             net.history.record("stopped_by_time_limit", True)  # kept with the fitted model
             raise KeyboardInterrupt
 
