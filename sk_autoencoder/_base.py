@@ -753,17 +753,19 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
 
     def _resolve_schedule(self, n_samples: int, single_pass: bool = False) -> None:
         """Validation split, batch size and epochs for ``n_samples`` rows. ``"auto"``: batches
-        of ``n_train / 64`` rows (a power of two in [32, 1024]) and enough epochs for about
-        3,000 optimizer steps (20 to 500). ``single_pass``: a stream of ``n_samples`` rows in
-        all (``partial_fit(n_samples_total=...)``), so the schedule spans one epoch."""
+        of ``n_train / 64`` rows (a power of two in [32, 1024]; [32, 64] for conv) and enough
+        epochs for about 3,000 optimizer steps (20 to 500). ``single_pass``: a stream of
+        ``n_samples`` rows in all (``partial_fit(n_samples_total=...)``), so the schedule spans
+        one epoch."""
         self._uses_validation = bool(self._resolve_train_split(n_samples))
         n_train = n_samples
         if self._uses_validation and self.train_split == "auto":
             n_train = n_samples - int(round(n_samples * self.validation_fraction))
         self._n_train = max(1, n_train)
         if self.batch_size == "auto":
-            # Convolutional models learn better from more, smaller steps: at most 128 rows.
-            top = 128 if self.architecture == "conv" else 1024
+            # Convolutional models learn better from more, smaller steps: at most 64 rows
+            # (MNIST denoising: +0.3 dB over batches of 128 for the same epochs).
+            top = 64 if self.architecture == "conv" else 1024
             self._batch_size = int(np.clip(2 ** round(math.log2(max(n_train / 64, 1))), 32, top))
         else:
             self._batch_size = int(self.batch_size)
@@ -824,7 +826,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, NeuralN
     def _auto_lr(self) -> float:
         """``lr="auto"``: 0.03 at batches of 1,024 rows, scaled by the square root of the batch
         size (0.005 at 32) - the peak of the one-cycle schedule; 0.003 for convolutional
-        models (batches of 32 to 128 rows)."""
+        models (batches of 32 to 64 rows)."""
         if self.architecture == "conv":
             return 0.003
         return 0.03 * math.sqrt(self._batch_size / 1024)

@@ -90,7 +90,7 @@ class AutoencoderTransformer(BaseAutoencoder):
         ``"onecycle"``: linear warm-up over 5% of the steps, then cosine decay to 1% of ``lr``;
         ``None``: constant ``lr``.
     batch_size : int or "auto", default="auto"
-        ``"auto"``: ``n_train / 64`` rounded to a power of two in [32, 1024] ([32, 128] for
+        ``"auto"``: ``n_train / 64`` rounded to a power of two in [32, 1024] ([32, 64] for
         ``conv``).
     optimizer : torch optimizer class, default=torch.optim.Adam
     train_split : "auto", None or callable, default="auto"

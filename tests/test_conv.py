@@ -29,6 +29,20 @@ def test_build_conv_is_flat_in_and_out(shape):
     assert decoder(z[:, :3]).shape == (4, d)
 
 
+@pytest.mark.parametrize("per_stage", [1, 2, 3])
+def test_build_conv_stride_one_convs_keep_the_sizes(per_stage):
+    shape = (1, 28, 28)
+    encoder, decoder = build_conv(shape, 6, 3, [8, 16], convs_per_stage=per_stage)
+    convs = [m for m in encoder if isinstance(m, torch.nn.Conv2d)]
+    strides = [m.stride[0] for m in convs]
+    assert strides == ([2] + [1] * (per_stage - 1)) * 2
+    deconvs = [m for m in decoder if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert len(deconvs) == 2 and sum(isinstance(m, torch.nn.Conv2d) for m in decoder) == 2 * (
+        per_stage - 1
+    )
+    assert decoder(encoder(torch.randn(2, 784))[:, :3]).shape == (2, 784)
+
+
 def test_conv_stages_rule():
     assert conv_stages((28, 28)) == 2  # 28 -> 14 -> 7
     assert conv_stages((64,)) == 3  # 64 -> 32 -> 16 -> 8

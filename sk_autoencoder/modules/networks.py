@@ -93,21 +93,34 @@ def build_conv(
     n_components: int,
     channels: list[int],
     activation: str = "gelu",
+    convs_per_stage: int = 2,
+    batch_norm: bool = True,
 ) -> tuple[nn.Sequential, nn.Sequential]:
     """A strided-convolution encoder and its mirrored transposed-convolution decoder.
 
     ``image_shape`` is ``(C, L)`` (1-D: series windows) or ``(C, H, W)`` (2-D: images). Each
-    stage is a 3 x 3 (or 3) convolution with stride 2 (halving the size) and ``activation``;
+    encoder stage is a 3 x 3 (or 3) convolution with stride 2 (halving the size) followed by
+    ``convs_per_stage - 1`` stride-1 convolutions at the new size, each with ``activation``;
     a linear layer maps the last feature map to ``n_code_out`` code values. The decoder maps
-    ``n_components`` values back through the mirror image and ends with a linear (activation
-    free) convolution to ``C`` channels. Both ends are flat: ``(batch, C * prod(spatial))``.
+    ``n_components`` values back through the mirror image (stride-1 convolutions, then a
+    stride-2 transposed convolution per stage) and ends with a linear (activation free)
+    transposed convolution to ``C`` channels. Both ends are flat: ``(batch, C * prod(spatial))``.
+    The stride-1 convolutions widen what each feature sees at little cost (they run at the
+    reduced sizes). ``batch_norm``: batch normalisation after every convolution but the last
+    (running statistics in prediction, so a row's output never depends on its batch). On
+    MNIST denoising at sigma 0.5 each of the two is worth a few tenths of a dB.
     """
     c_in, *spatial = (int(s) for s in image_shape)
     if len(spatial) not in (1, 2):
         raise ValueError(f"image_shape must be (C, L) or (C, H, W), got {tuple(image_shape)}")
     conv = nn.Conv1d if len(spatial) == 1 else nn.Conv2d
     deconv = nn.ConvTranspose1d if len(spatial) == 1 else nn.ConvTranspose2d
+    norm = nn.BatchNorm1d if len(spatial) == 1 else nn.BatchNorm2d
     act = ACTIVATIONS[activation]
+
+    def block(layer: nn.Module) -> list[nn.Module]:
+        return [layer, norm(layer.out_channels), act()] if batch_norm else [layer, act()]
+
     sizes = [tuple(spatial)]
     for _ in channels:
         sizes.append(tuple((s + 1) // 2 for s in sizes[-1]))  # stride 2, kernel 3, padding 1
@@ -116,7 +129,9 @@ def build_conv(
     enc: list[nn.Module] = [_View(c_in, *spatial)]
     prev = c_in
     for ch in channels:
-        enc += [conv(prev, ch, 3, stride=2, padding=1), act()]
+        enc += block(conv(prev, ch, 3, stride=2, padding=1))
+        for _ in range(convs_per_stage - 1):
+            enc += block(conv(ch, ch, 3, padding=1))
         prev = ch
     enc += [nn.Flatten(), nn.Linear(flat, n_code_out)]
 
@@ -126,9 +141,10 @@ def build_conv(
         target, current = sizes[-2 - i], sizes[-1 - i]
         # (in - 1) * 2 - 2 + 3 + output_padding = target
         pad = tuple(t - (2 * c - 1) for t, c in zip(target, current))
-        dec.append(deconv(prev, ch, 3, stride=2, padding=1, output_padding=pad))
-        if i < len(outs) - 1:
-            dec.append(act())
+        for _ in range(convs_per_stage - 1):
+            dec += block(conv(prev, prev, 3, padding=1))
+        up = deconv(prev, ch, 3, stride=2, padding=1, output_padding=pad)
+        dec += block(up) if i < len(outs) - 1 else [up]
         prev = ch
     dec += [_Crop(*spatial), nn.Flatten()]
     encoder, decoder = nn.Sequential(*enc), nn.Sequential(*dec)
