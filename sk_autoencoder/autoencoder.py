@@ -38,7 +38,8 @@ class AutoencoderTransformer(BaseAutoencoder):
         ``8 * n_features`` rounded to a power of two in [64, 256], the second half of it.
         For ``architecture="conv"``: the channels of the stride-2 stages (``None``: 32,
         doubling per stage up to 128, halving the size while the smallest side stays >= 5;
-        28 x 28 -> 14 x 14 -> 7 x 7).
+        28 x 28 -> 14 x 14 -> 7 x 7). Each stage is a stride-2 and a stride-1 3 x 3
+        convolution, each followed by batch normalisation and the activation.
     activation : str, default="gelu"
         One of ``relu, silu, gelu, tanh, elu, leaky_relu, sigmoid, identity`` (``gelu`` is
         the tanh approximation).
