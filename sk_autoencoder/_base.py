@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import math
 import numbers
 import os
@@ -68,8 +69,10 @@ def resolve_device(device):
     return device
 
 
+@functools.cache
 def _cpu_has_bf16() -> bool:
-    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX)."""
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX); asked once per
+    process (``infer`` consults it at every training batch of a conv model)."""
     try:
         return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except Exception:  # private helpers; absent in some builds
