@@ -119,13 +119,13 @@ def evaluate_ours(df, y, windows, **params) -> dict:
 
 PLANTED = ("spike", "level_shift", "noise_burst", "frequency", "flat_line")
 # Scoring variants compared by the synthetic check (parameters of SeriesOutlierDetector).
+DEFAULT_VARIANT = "local error + code + activity (default)"
 VARIANTS = {
     "raw error + code (before)": dict(error_context=None, activity_weight=0.0),
     "local error + code": dict(activity_weight=0.0),
     "raw error + code + activity": dict(error_context=None),
-    "local error + code + activity (default)": {},
+    DEFAULT_VARIANT: {},
 }
-DEFAULT_VARIANT = "local error + code + activity (default)"
 
 
 def plant(x: np.ndarray, seed: int):

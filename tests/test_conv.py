@@ -29,10 +29,16 @@ def test_build_conv_is_flat_in_and_out(shape):
     assert decoder(z[:, :3]).shape == (4, d)
 
 
+@pytest.mark.parametrize("batch_norm", [True, False])
 @pytest.mark.parametrize("per_stage", [1, 2, 3])
-def test_build_conv_stride_one_convs_keep_the_sizes(per_stage):
+def test_build_conv_stride_one_convs_keep_the_sizes(per_stage, batch_norm):
     shape = (1, 28, 28)
-    encoder, decoder = build_conv(shape, 6, 3, [8, 16], convs_per_stage=per_stage)
+    encoder, decoder = build_conv(
+        shape, 6, 3, [8, 16], convs_per_stage=per_stage, batch_norm=batch_norm
+    )
+    # one batch norm per convolution, except the decoder's output convolution
+    n_norms = sum(isinstance(m, torch.nn.BatchNorm2d) for m in [*encoder, *decoder])
+    assert n_norms == (4 * per_stage - 1 if batch_norm else 0)
     convs = [m for m in encoder if isinstance(m, torch.nn.Conv2d)]
     strides = [m.stride[0] for m in convs]
     assert strides == ([2] + [1] * (per_stage - 1)) * 2
