@@ -21,7 +21,8 @@ change of frequency (the next 2L values played at double speed) and a flat line 
 at the start held). Positives are the planted stretches widened by L/2 on each side; the
 series' own labels are not used (their real anomalies count as negatives, for every variant
 alike). Each variant is fitted on the planted series; reported: ROC-AUC and AP over all
-planted anomalies, and ROC-AUC of each kind against all negatives.
+planted anomalies, and ROC-AUC of each kind against all negatives. The two peers are scored
+on the same planted series (``--no-peers`` leaves them out).
 
 Run from the repository root::
 
@@ -156,19 +157,31 @@ def plant(x: np.ndarray, seed: int):
     return y, pos, kind_of
 
 
+PEERS = {"IsolationForest w64 (peer)": iforest_windows, "rolling z-score (peer)": rolling_zscore}
+
+
 def synthetic_check(
-    data_dir: Path, series, seeds=(0,), architecture="mlp", variants=tuple(VARIANTS)
+    data_dir: Path,
+    series,
+    seeds=(0,),
+    architecture="mlp",
+    variants=tuple(VARIANTS),
+    peers: bool = True,
 ) -> dict:
     chosen = {v: VARIANTS[v] for v in variants}
-    out = {v: {"roc_auc": [], "average_precision": [], **{k: [] for k in PLANTED}} for v in chosen}
+    methods = [*chosen, *(PEERS if peers else ())]
+    out = {v: {"roc_auc": [], "average_precision": [], **{k: [] for k in PLANTED}} for v in methods}
     for name in series:
         df, _, _ = load_series(data_dir, name)  # the labels are not used
         for seed in seeds:
             y, pos, kind_of = plant(df["value"].to_numpy(dtype=float), 1000 + seed)
             d = df.assign(value=y)
-            for v, params in chosen.items():
-                det = SeriesOutlierDetector(random_state=0, architecture=architecture, **params)
-                s = -det.fit(d).score_samples(d)
+            for v in methods:
+                if v in chosen:
+                    params = dict(random_state=0, architecture=architecture, **chosen[v])
+                    s = -SeriesOutlierDetector(**params).fit(d).score_samples(d)
+                else:
+                    s = PEERS[v](y)
                 r = out[v]
                 r["roc_auc"].append(float(roc_auc_score(pos, s)))
                 r["average_precision"].append(float(average_precision_score(pos, s)))
@@ -178,7 +191,7 @@ def synthetic_check(
             print(
                 f"{name} seed {seed}: "
                 + ", ".join(
-                    f"{v.split(' (')[0]} {out[v]['average_precision'][-1]:.3f}" for v in chosen
+                    f"{v.split(' (')[0]} {out[v]['average_precision'][-1]:.3f}" for v in methods
                 ),
                 flush=True,
             )
@@ -214,6 +227,7 @@ def main(argv=None) -> dict:
             args.series,
             architecture=args.architecture,
             variants=[DEFAULT_VARIANT] if args.default_only else list(VARIANTS),
+            peers=not args.no_peers,
         )
         payload["machine"] = machine_info() | {"torch_threads": torch.get_num_threads()}
         if args.out:
