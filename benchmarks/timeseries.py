@@ -122,7 +122,8 @@ PLANTED = ("spike", "level_shift", "noise_burst", "frequency", "flat_line")
 # Scoring variants compared by the synthetic check (parameters of SeriesOutlierDetector).
 DEFAULT_VARIANT = "local error + code + activity (default)"
 VARIANTS = {
-    "raw error + code (before)": dict(error_context=None, activity_weight=0.0),
+    "one member (previous default)": dict(n_estimators=1),
+    "raw error + code": dict(error_context=None, activity_weight=0.0),
     "local error + code": dict(activity_weight=0.0),
     "raw error + code + activity": dict(error_context=None),
     DEFAULT_VARIANT: {},
@@ -213,6 +214,12 @@ def main(argv=None) -> dict:
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--synthetic", action="store_true", help="the label-free planted check")
     ap.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        help="synthetic check: plantings per series (seeds 0 .. K-1)",
+    )
+    ap.add_argument(
         "--default-only",
         action="store_true",
         help="the synthetic check of the default scoring only (not every variant)",
@@ -225,6 +232,7 @@ def main(argv=None) -> dict:
         payload = synthetic_check(
             Path(args.data_dir),
             args.series,
+            seeds=tuple(range(args.seeds)),
             architecture=args.architecture,
             variants=[DEFAULT_VARIANT] if args.default_only else list(VARIANTS),
             peers=not args.no_peers,

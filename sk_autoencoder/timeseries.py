@@ -51,7 +51,10 @@ How a timestamp is scored
      channels). It catches what an autoencoder smooths over: a flat-lining sensor (activity
      far below usual) and a burst of noise (far above).
 
-   With ``n_estimators > 1`` the scores of members with different seeds are averaged.
+   The scores of ``n_estimators`` members (default 3) trained with different seeds are
+   averaged: one network's scores depend visibly on its seed, and the mean of three is
+   steadier (on the planted-anomaly check of ``benchmarks/timeseries.py``, mean AP 0.377
+   against 0.341 for one member, at three times the fitting time).
 3. A timestamp's anomaly score is the **mean of the scores of all windows that cover it**
    (``window`` windows inside the series, fewer in the first and last ``window - 1`` steps).
    ``score_samples`` is its negative (higher = more normal).
@@ -552,8 +555,9 @@ class SeriesOutlierDetector(_ScoresFromErrors, OutlierMixin, BaseEstimator):
         Code size: room for the level, a trend and a few harmonics of the cycle.
     hidden_layer_sizes : tuple of int or None, default=None
         Passed to :class:`AutoencoderTransformer` (conv: channels of the stages).
-    n_estimators : int, default=1
-        Autoencoders with different seeds whose window scores are averaged.
+    n_estimators : int, default=3
+        Autoencoders with different seeds whose window scores are averaged (fitting time
+        grows in proportion; 1 for the fastest fit).
     max_epochs : int or "auto", default="auto"
         Passed to :class:`AutoencoderTransformer` ("auto": about 3,000 optimizer steps).
     latent_weight : float, default=1.0
@@ -620,7 +624,7 @@ class SeriesOutlierDetector(_ScoresFromErrors, OutlierMixin, BaseEstimator):
         architecture="mlp",
         n_components=8,
         hidden_layer_sizes=None,
-        n_estimators=1,
+        n_estimators=3,
         max_epochs="auto",
         latent_weight=1.0,
         activity_weight=1.0,
