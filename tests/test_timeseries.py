@@ -1,5 +1,6 @@
 """Tests of sk_autoencoder.timeseries (small synthetic series; no shared data needed)."""
 
+import copy
 import pickle
 
 import numpy as np
@@ -122,6 +123,25 @@ def test_planted_spike_gets_the_top_score_at_its_timestamp(spiked):
     iv = det.anomalous_intervals(x)
     assert len(iv) == 1
     assert iv["start"][0] <= 700 <= iv["end"][0] and iv["peak"][0] == 700
+
+
+def test_members_scores_are_averaged(spiked):
+    """The default fits three members with different seeds; a window's score is the mean of
+    the scores each member gives it on its own."""
+    x, det = spiked
+    assert len(det.estimators_) == 3
+    assert len({m.random_state for m in det.estimators_}) == 3
+    sw = det.windows_
+    values = ((x[:, None] - sw.center_) / sw.scale_).astype(np.float32)  # the scaled series
+    observed = np.ones_like(values, dtype=bool)
+    together, _ = det._window_scores(values, observed)
+    alone = []
+    for member, stats in zip(det.estimators_, det._stats):
+        single = copy.copy(det)
+        single.estimators_, single._stats = [member], [stats]
+        alone.append(single._window_scores(values, observed)[0])
+    np.testing.assert_allclose(together, np.mean(alone, axis=0), rtol=1e-6, atol=1e-9)
+    assert not np.allclose(alone[0], alone[1])  # the seeds give different members
 
 
 def test_clean_series_flags_little():
