@@ -22,18 +22,13 @@ from pathlib import Path
 
 import torch
 from _common import DEFAULT_DATA_DIR, RESULTS_DIR, fmt, machine_info, markdown_table, write_json
-from images import IMAGE_SHAPE, SIGMA, add_gaussian_noise, load_images, psnr
+from images import SIGMA, add_gaussian_noise, default_denoiser, load_images, psnr
 
 from sk_autoencoder import AutoencoderTransformer
 
 
 def _model(epochs: int, mixed_precision: bool) -> AutoencoderTransformer:
-    return AutoencoderTransformer(
-        architecture="conv",
-        image_shape=IMAGE_SHAPE,
-        noise="gaussian",
-        noise_level=SIGMA,
-        random_state=0,
+    return default_denoiser(
         max_epochs=epochs,
         train_split=None,
         early_stopping=False,

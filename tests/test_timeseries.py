@@ -131,9 +131,8 @@ def test_members_scores_are_averaged(spiked):
     x, det = spiked
     assert len(det.estimators_) == 3
     assert len({m.random_state for m in det.estimators_}) == 3
-    sw = det.windows_
-    values = ((x[:, None] - sw.center_) / sw.scale_).astype(np.float32)  # the scaled series
-    observed = np.ones_like(values, dtype=bool)
+    grid = det.windows_._grid(x, fit=False)
+    values, observed = det.windows_._scaled(grid).astype(np.float32), grid.observed
     together, _ = det._window_scores(values, observed)
     alone = []
     for member, stats in zip(det.estimators_, det._stats):
