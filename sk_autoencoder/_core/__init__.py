@@ -1,0 +1,1 @@
+"""The engine behind both autoencoder estimators: data feeding, schedule, layouts, devices."""
