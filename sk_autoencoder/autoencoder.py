@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._base import BaseAutoencoder
+from ._core.base import BaseAutoencoder
 from .modules import Autoencoder, per_feature_nll
 
 

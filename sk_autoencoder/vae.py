@@ -10,12 +10,8 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder
-from .modules import (
-    VariationalAutoencoder,
-    gaussian_kl,
-    per_feature_nll,
-)
+from ._core.base import BaseAutoencoder
+from .modules import DiagonalGaussian, VariationalAutoencoder, per_feature_nll
 
 # Monte-Carlo draws for the ELBO in ``score_samples`` when no importance sampling is asked.
 _ELBO_SAMPLES = 16
@@ -141,7 +137,7 @@ class VAEGenerator(BaseAutoencoder):
         terms = {
             # Negative ELBO per row, split into its two named parts.
             "reconstruction": -self._log_px_given_z(self.module_, raw, x).mean(),
-            "kl": self.beta * gaussian_kl(mu, log_var).mean(),
+            "kl": self.beta * DiagonalGaussian(mu, log_var).kl().mean(),
         }
         terms.update(self._penalty_terms(mu, x_in, training))
         return terms
@@ -225,26 +221,21 @@ class VAEGenerator(BaseAutoencoder):
         score = self._elbo if k is None else self._iwae
         return self._batched(lambda m, xb: score(m, xb, eps), X).double().cpu().numpy()
 
-    def _log_px_draws(self, module, xb, mu, std, eps):
-        """log p(x | z_j) for draws ``z_j = mu + std * eps_j``: shape (draws, batch)."""
+    def _log_px_draws(self, module, xb, q, eps):
+        """log p(x | z_j) for draws ``z_j = mu + std * eps_j`` of ``q``: shape (draws, batch)."""
         out = []
         for chunk in eps.split(_DRAWS_PER_CHUNK):
-            z = mu.unsqueeze(0) + std.unsqueeze(0) * chunk[:, None, :]  # (c, batch, k)
+            z = q.draws(chunk)  # (c, batch, k)
             raw = module.decode(z.flatten(0, 1))
             x_rep = xb.repeat(len(chunk), 1)
             out.append(self._log_px_given_z(module, raw, x_rep).view(len(chunk), -1))
         return torch.cat(out)
 
     def _elbo(self, module, xb, eps):
-        mu, log_var = module.encode(xb)
-        log_px = self._log_px_draws(module, xb, mu, torch.exp(0.5 * log_var), eps)
-        return log_px.mean(0) - gaussian_kl(mu, log_var)
+        q = module.posterior(xb)
+        return self._log_px_draws(module, xb, q, eps).mean(0) - q.kl()
 
     def _iwae(self, module, xb, eps):
-        mu, log_var = module.encode(xb)
-        log_px = self._log_px_draws(module, xb, mu, torch.exp(0.5 * log_var), eps)
-        # log p(z) - log q(z|x) for z = mu + std * eps: (eps^2 - z^2) / 2 + log std, per draw;
-        # the log(2 pi) terms cancel.
-        z_sq = (mu.unsqueeze(0) + torch.exp(0.5 * log_var).unsqueeze(0) * eps[:, None, :]) ** 2
-        log_w = log_px + 0.5 * (eps[:, None, :] ** 2 - z_sq).sum(-1) + 0.5 * log_var.sum(-1)
+        q = module.posterior(xb)
+        log_w = q.log_weights(self._log_px_draws(module, xb, q, eps), eps)
         return torch.logsumexp(log_w, dim=0) - math.log(len(eps))

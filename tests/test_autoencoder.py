@@ -1,4 +1,4 @@
-"""Behaviour of AutoencoderTransformer (and what it shares with VAEGenerator via _base)."""
+"""Behaviour of AutoencoderTransformer (and what it shares with VAEGenerator via _core)."""
 
 import copy
 

@@ -10,7 +10,8 @@ from sklearn.datasets import load_digits
 
 import sk_autoencoder as ska
 from sk_autoencoder import AutoencoderTransformer, VAEGenerator
-from sk_autoencoder._base import _cpu_has_bf16, resolve_device
+from sk_autoencoder._core.device import cpu_has_bf16 as _cpu_has_bf16
+from sk_autoencoder._core.device import resolve_device
 
 X = (load_digits().data[:300] / 16).astype(np.float32)
 

@@ -1,5 +1,6 @@
 """save/load (JSON config + safetensors weights) and pickling."""
 
+import copy
 import json
 import os
 import pickle
@@ -290,11 +291,13 @@ def test_interrupted_overwrite_keeps_the_old_model(saved, monkeypatch):
 
 
 # ---------------------------------------------------------------------------- devices
-def test_cuda_model_loads_on_cpu_when_cuda_is_unavailable(saved, monkeypatch):
-    est, X, path = saved
-    config = read_config(path)
-    config["params"]["device"] = "cuda:0"  # the checksum covers the weights only
-    write_config(path, config)
+def test_cuda_model_loads_on_cpu_when_cuda_is_unavailable(fitted, tmp_path, monkeypatch):
+    est, X = fitted
+    path = tmp_path / "model"
+    on_gpu = copy.deepcopy(est)
+    on_gpu.device = "cuda:0"  # as saved on a GPU machine (the weights are stored on the CPU)
+    ska.save(on_gpu, path)
+    assert read_config(path)["params"]["device"] == "cuda:0"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     loaded = ska.load(path)
     assert loaded.device == "cpu"

@@ -5,12 +5,14 @@ package wire these pieces into skorch.
 """
 
 from .corruption import corrupt
+from .latent import DiagonalGaussian
 from .likelihood import FeatureBlocks, output_activation, per_feature_nll
 from .networks import Autoencoder, VariationalAutoencoder, build_conv, build_mlp
 from .penalties import contractive_penalty, gaussian_kl, kl_sparsity, l1_sparsity
 
 __all__ = [
     "Autoencoder",
+    "DiagonalGaussian",
     "FeatureBlocks",
     "VariationalAutoencoder",
     "build_conv",

@@ -15,6 +15,8 @@ import math
 import torch
 from torch import nn
 
+from .latent import DiagonalGaussian
+
 ACTIVATIONS = {
     "relu": nn.ReLU,
     "silu": nn.SiLU,
@@ -199,6 +201,10 @@ class VariationalAutoencoder(nn.Module):
         mu, log_var = self.encoder(x).chunk(2, dim=-1)  # (batch, k) each
         return mu, log_var.clamp(-12.0, 8.0)
 
+    def posterior(self, x: torch.Tensor) -> DiagonalGaussian:
+        """``q(z | x)`` of a batch."""
+        return DiagonalGaussian(*self.encode(x))
+
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
 
@@ -207,6 +213,6 @@ class VariationalAutoencoder(nn.Module):
         return self.log_var_x.clamp(min=math.log(1e-4))
 
     def forward(self, x: torch.Tensor, sample: bool = True):
-        mu, log_var = self.encode(x)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * log_var) if sample else mu
-        return self.decode(z), mu, log_var
+        q = self.posterior(x)
+        z = q.sample() if sample else q.mode()
+        return self.decode(z), q.mean, q.log_var

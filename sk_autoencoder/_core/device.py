@@ -1,0 +1,43 @@
+"""Where a model runs: the ``device="auto"`` rule and bfloat16 support."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import torch
+
+
+def resolve_device(device):
+    """``"auto"``: ``"cuda"`` when PyTorch sees a CUDA GPU (``"cuda:LOCAL_RANK"`` in a process
+    started by torchrun / accelerate), else ``"cpu"``; any other value (``"cpu"``,
+    ``"cuda:1"``, ``None``) is returned unchanged."""
+    if isinstance(device, str) and device == "auto":
+        if not torch.cuda.is_available():
+            return "cpu"
+        local_rank = os.environ.get("LOCAL_RANK")
+        return f"cuda:{int(local_rank)}" if local_rank else "cuda"
+    return device
+
+
+def device_type(device) -> str:
+    """``"cpu"``, ``"cuda"``, ... of a device value (``"auto"`` resolved; None is the CPU)."""
+    device = resolve_device(device)
+    return "cpu" if device is None else torch.device(device).type
+
+
+@functools.cache
+def cpu_has_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX); asked once per
+    process (``infer`` consults it at every training batch of a conv model)."""
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except Exception:  # private helpers; absent in some builds
+        return False
+
+
+def native_bf16(kind: str) -> bool:
+    """Whether hardware of this device type computes in bfloat16 natively."""
+    if kind == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return kind == "cpu" and cpu_has_bf16()

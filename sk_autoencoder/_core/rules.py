@@ -1,0 +1,140 @@
+"""The parameters of both autoencoders: allowed values and the messages that name the fix."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import torch
+
+from ..modules.corruption import NOISE_KINDS
+from ..modules.networks import ACTIVATIONS
+from .architecture import ARCHITECTURES
+from .params import (
+    Rule,
+    auto_or_positive_int,
+    auto_or_positive_real,
+    fail,
+    non_negative_real,
+    one_of,
+    open_unit_interval,
+)
+
+
+def _n_components(value, _) -> bool:
+    return value == "auto" if isinstance(value, str) else auto_or_positive_int(value)
+
+
+def _noise_level(value, est) -> bool:
+    top = 10 if est.noise == "gaussian" else 1
+    return isinstance(value, numbers.Real) and 0 <= value <= top
+
+
+def _sparsity_target(value, est) -> bool:
+    return est.sparsity != "kl" or open_unit_interval(value)
+
+
+def _image_shape(value, _) -> bool:
+    if value is None:
+        return True
+    try:
+        dims = tuple(value)
+    except TypeError:
+        return False
+    return len(dims) in (2, 3) and all(isinstance(s, numbers.Integral) and s >= 1 for s in dims)
+
+
+def _mixed_precision(value, _) -> bool:
+    return isinstance(value, (bool, np.bool_)) or (isinstance(value, str) and value == "auto")
+
+
+def _hidden_layer_sizes(value, _) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, numbers.Integral):
+        return value >= 1
+    try:
+        return all(isinstance(h, numbers.Integral) and h >= 1 for h in value)
+    except TypeError:
+        return False
+
+
+AUTOENCODER_RULES = (
+    Rule("n_components", _n_components, "'auto' or a positive int (the code size, as in PCA)"),
+    Rule("activation", one_of(*ACTIVATIONS), f"one of {sorted(ACTIVATIONS)}"),
+    Rule(
+        "loss",
+        one_of("auto", "mse", "bce"),
+        "'auto', 'mse' (any real data) or 'bce' (data scaled to [0, 1])",
+    ),
+    Rule("sparsity", one_of(None, "l1", "kl"), "None, 'l1' or 'kl'"),
+    Rule("noise", one_of(None, *NOISE_KINDS), f"None or one of {NOISE_KINDS}"),
+    Rule(
+        "noise_level",
+        _noise_level,
+        "a noise scale >= 0 (a share in [0, 1] for 'mask' and 'swap')",
+    ),
+    Rule("sparsity_target", _sparsity_target, "a target activation rate in (0, 1)"),
+    Rule("sparsity_weight", non_negative_real, ">= 0"),
+    Rule("contractive_weight", non_negative_real, ">= 0"),
+    Rule(
+        "architecture",
+        one_of(*ARCHITECTURES),
+        "'mlp' or 'conv' (with image_shape=(C, H, W) or (C, L))",
+    ),
+    Rule("image_shape", _image_shape, "None, (C, H, W) for images or (C, L) for series windows"),
+    Rule("lr", auto_or_positive_real, "'auto' or a positive float"),
+    Rule("batch_size", auto_or_positive_int, "'auto' or a positive int"),
+    Rule("max_epochs", auto_or_positive_int, "'auto' or a positive int"),
+    Rule(
+        "mixed_precision",
+        _mixed_precision,
+        "'auto', True (bfloat16 autocast in training) or False",
+    ),
+    Rule(
+        "lr_schedule",
+        one_of("onecycle", None),
+        "'onecycle' (warm-up then cosine decay) or None (constant lr)",
+    ),
+    Rule("validation_fraction", open_unit_interval, "a share in (0, 1)"),
+    Rule(
+        "hidden_layer_sizes",
+        _hidden_layer_sizes,
+        "None (automatic) or a tuple of positive ints",
+    ),
+)
+
+
+def check_data_dependent_params(est, n_features: int) -> None:
+    """Checks that need the data or the hardware: the image layout against the columns, the
+    layout a conv model needs, bfloat16 on this GPU and the data range of ``loss='bce'``."""
+    name = type(est).__name__
+    shape = est.image_shape_
+    if shape is not None and math.prod(shape) != n_features:
+        raise ValueError(
+            f"{name}: image_shape={tuple(shape)} has {math.prod(shape)} "
+            f"values but X has {n_features} columns; pass the shape of one image as "
+            "(C, H, W) (or (C, L) for a window)."
+        )
+    if est._architecture.needs_layout and shape is None:
+        raise ValueError(
+            f"{name}: architecture='conv' needs the image layout: pass "
+            "image_shape=(C, H, W) (or (C, L) for series windows), or X shaped "
+            "(n, H, W) / (n, C, H, W) / (n, H, W, C)."
+        )
+    if est.noise == "block" and shape is None:
+        fail(est, "noise", "'block' only with image_shape (it masks a rectangle of each image)")
+    if est.mixed_precision is True and est._device_type() == "cuda":
+        if not torch.cuda.is_bf16_supported():
+            raise ValueError(
+                f"{name}: mixed_precision=True trains in bfloat16, which "
+                "this GPU does not support; use mixed_precision=False."
+            )
+    if est._fit_loss == "bce" and est._fit_data_range is not None:
+        lo, hi = est._fit_data_range
+        if lo < 0 or hi > 1:
+            raise ValueError(
+                f"{name}: loss='bce' needs data in [0, 1], got values in "
+                f"[{lo:.3g}, {hi:.3g}]. Scale it (e.g. MinMaxScaler) or use loss='mse'."
+            )
