@@ -9,9 +9,10 @@ table, the same script in one process or under a launcher::
 Every process reads the table and fits the preprocessor (cheap and identical); the
 autoencoder trains with :class:`sk_autoencoder.distributed.DistributedTraining`: each process
 takes its share of every global batch of ``--batch-size`` rows. Only rank 0 prints and writes:
-``DIR/autoencoder`` (``sk_autoencoder.save``, loads in one process with
-``sk_autoencoder.load``), ``DIR/preprocess.pkl`` and ``DIR/result.json`` (world size, wall
-time, final losses, and a SHA-256 of every process's final weights, gathered to rank 0).
+``DIR/pipeline`` (the whole fitted pipeline, preprocessor and autoencoder, in the safe format
+of ``sk_autoencoder.save``; loads in one process with ``sk_autoencoder.load``) and
+``DIR/result.json`` (world size, wall time, final losses, and a SHA-256 of every process's
+final weights, gathered to rank 0).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import argparse
 import hashlib
 import json
 import os
-import pickle
 import sys
 import time
 from pathlib import Path
@@ -107,9 +107,7 @@ def main(argv=None) -> dict:
     if is_main_process():
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        ska.save(ae, out / "autoencoder", overwrite=True)
-        with open(out / "preprocess.pkl", "wb") as f:
-            pickle.dump(pipe.steps[0][1], f)
+        ska.save(pipe, out / "pipeline", overwrite=True)
         (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
         same = len(set(digests)) == 1
         print(

@@ -21,7 +21,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .preprocessing import TabularPipeline, _accepts_param
+from ._core.frames import accepts_param
+from .preprocessing import TabularPipeline
 
 try:
     import pyarrow as pa
@@ -286,9 +287,9 @@ def fit_parquet(
     # 2. Training epochs through the final estimator's partial_fit.
     kwargs = {}
     blocks = estimator._feature_blocks() if isinstance(estimator, TabularPipeline) else None
-    if blocks is not None and _accepts_param(final.partial_fit, "feature_blocks"):
+    if blocks is not None and accepts_param(final.partial_fit, "feature_blocks"):
         kwargs["feature_blocks"] = [tuple(b) for b in blocks]
-    if _accepts_param(final.partial_fit, "n_samples_total"):
+    if accepts_param(final.partial_fit, "n_samples_total"):
         kwargs["n_samples_total"] = source.num_rows * epochs
         kwargs["epochs"] = 1
     if random_state is None:

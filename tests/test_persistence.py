@@ -1,6 +1,7 @@
 """save/load (JSON config + safetensors weights) and pickling."""
 
 import copy
+import hashlib
 import json
 import os
 import pickle
@@ -332,3 +333,57 @@ def test_partial_fit_after_load_trains_like_partial_fit_before_save(cls, tmp_pat
     loaded.partial_fit(X)
     assert len(loaded.history) == 3
     assert len(loaded.history[-1, "batches"]) == len(est.history[-1, "batches"])
+
+
+def test_format_1_directories_still_load(fitted, tmp_path):
+    # Format 1 (earlier releases): weights keyed by parameter name, fitted attributes in
+    # "fitted", a checksum over the weights only.
+    est, X = fitted
+    ska.save(est, tmp_path / "v2")
+    v2 = read_config(tmp_path / "v2")
+    path = tmp_path / "v1"
+    path.mkdir()
+    weights = {k: v.detach().contiguous() for k, v in est.module_.state_dict().items()}
+    safetensors.torch.save_file(weights, str(path / WEIGHTS_FILE))
+    fitted_attrs = {k: v for k, v in v2["state"].items() if k not in ("weights", "fit_loss")}
+    v1 = {
+        "format": {"name": "sk_autoencoder", "version": 1},
+        "package_version": "0.1.0",
+        "class": type(est).__name__,
+        "params": v2["params"],
+        "params_not_saved": [],
+        "fitted": fitted_attrs,
+        "weights": {
+            "file": WEIGHTS_FILE,
+            "sha256": hashlib.sha256((path / WEIGHTS_FILE).read_bytes()).hexdigest(),
+        },
+    }
+    write_config(path, v1)
+    loaded = ska.load(path)
+    np.testing.assert_array_equal(loaded.transform(X), est.transform(X))
+    np.testing.assert_array_equal(loaded.score_samples(X), est.score_samples(X))
+
+
+def test_edited_config_is_refused(saved):
+    _, _, path = saved
+    config = read_config(path)
+    config["state"]["feature_blocks_"] = [["binary", 0, 5]]
+    write_config(path, config)
+    with pytest.raises(ModelFormatError, match="edited after saving"):
+        ska.load(path)
+
+
+def test_saved_files_get_normal_permissions(saved):
+    _, _, path = saved
+    mask = os.umask(0)
+    os.umask(mask)
+    assert os.stat(path).st_mode & 0o777 == 0o777 & ~mask
+
+
+def test_leftovers_of_an_interrupted_save_are_removed(fitted, tmp_path):
+    est, _ = fitted
+    leftover = tmp_path / ".tmp-model-abc123"
+    leftover.mkdir()
+    (leftover / WEIGHTS_FILE).write_bytes(b"partial")
+    ska.save(est, tmp_path / "model")
+    assert sorted(os.listdir(tmp_path)) == ["model"]
