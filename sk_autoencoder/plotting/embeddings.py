@@ -1,0 +1,170 @@
+"""Scatter plots of 2-D and 3-D codes, coloured by a label."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import _MAX_LEVELS, MISSING_LABEL, _is_missing, _labels_array, _level_name, _pyplot
+
+
+def plot_embedding(
+    Z,
+    labels=None,
+    ax=None,
+    *,
+    max_points: int | None = 20_000,
+    random_state=0,
+    title: str | None = None,
+    label_name: str | None = None,
+    palette: dict | None = None,
+    point_size: float | None = None,
+    alpha: float = 0.5,
+    axis_labels=None,
+    zoom_quantile: float | None = None,
+):
+    """Scatter plot of 2-D or 3-D codes, optionally coloured by a label.
+
+    Parameters
+    ----------
+    Z : array-like of shape (n_samples, 2) or (n_samples, 3)
+        Codes, e.g. ``estimator.transform(X)``. Three columns give a 3-D scatter
+        (``mpl_toolkits.mplot3d``).
+    labels : array-like of shape (n_samples,), default=None
+        Colour of each point. Binary, categorical or text labels (and numbers with at most 20
+        distinct values) get one colour per level and a legend; missing values (None, NaN) form
+        their own level, ``"missing"``. Numbers with more distinct values get a colour scale.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; a 3-D Axes (``projection="3d"``) for 3-D codes. A new figure if None.
+    max_points : int or None, default=20000
+        Draw at most this many points, a uniform random subset (seeded by ``random_state``),
+        which keeps large data sets fast and legible; the title says when this happened.
+        ``None`` draws every point.
+    random_state : int or None, default=0
+        Seed of the subset.
+    title : str, default=None
+        Plot title; the subsampling note is appended to it. Default: "Code (k-D)".
+    label_name : str, default=None
+        Legend title (or colour-bar label), e.g. the label's column name.
+    palette : dict, default=None
+        ``{level: colour}`` for some or all levels (levels as shown in the legend, i.e.
+        strings); others take colours from matplotlib's ``tab10``/``tab20`` cycle.
+    point_size : float, default=None
+        Marker size; by default smaller for more points.
+    alpha : float, default=0.5
+    axis_labels : sequence of str, default=None
+        Axis labels; ``code 0``, ``code 1``, ... by default.
+    zoom_quantile : float or None, default=None
+        Limit each axis to the ``[q, 1 - q]`` quantiles of the points drawn (plus a 5% margin)
+        so that a few far outliers do not squeeze the bulk of the points into a corner; the
+        title says so. ``None`` shows every point.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    plt = _pyplot()
+    Z = np.asarray(Z, dtype=np.float64)
+    if Z.ndim != 2 or Z.shape[1] not in (2, 3):
+        raise ValueError(
+            f"plot_embedding draws 2-D or 3-D codes: Z must have shape (n_samples, 2) or "
+            f"(n_samples, 3), got {Z.shape}."
+        )
+    n, k = Z.shape
+    if labels is not None:
+        labels = _labels_array(labels, n)
+
+    shown = np.arange(n)
+    if max_points is not None and n > max_points:
+        rng = np.random.default_rng(random_state)
+        shown = np.sort(rng.choice(n, size=int(max_points), replace=False))
+    Zs = Z[shown]
+
+    if ax is None:
+        fig = plt.figure(figsize=(8, 6.5) if k == 3 else (7, 6))
+        ax = fig.add_subplot(projection="3d" if k == 3 else None)
+    else:
+        fig = ax.get_figure()
+        if k == 3 and getattr(ax, "name", "") != "3d":
+            raise ValueError(
+                "3-D codes need a 3-D Axes: create it with fig.add_subplot(projection='3d')."
+            )
+    size = point_size if point_size is not None else float(np.clip(4e4 / max(len(Zs), 1), 1, 30))
+
+    clip = {}
+    if zoom_quantile is not None:
+        if not 0 <= zoom_quantile < 0.5:
+            raise ValueError(f"zoom_quantile must be in [0, 0.5), got {zoom_quantile!r}.")
+        if k == 3:
+            clip = {"axlim_clip": True}  # matplotlib >= 3.10; ignored below otherwise
+
+    def scatter(points, **kwargs):
+        coords = [points[:, j] for j in range(k)]
+        try:
+            return ax.scatter(*coords, s=size, alpha=alpha, linewidths=0, **clip, **kwargs)
+        except (TypeError, AttributeError):  # older matplotlib: no axlim_clip
+            clip.clear()
+            return ax.scatter(*coords, s=size, alpha=alpha, linewidths=0, **kwargs)
+
+    if labels is None:
+        scatter(Zs, color="tab:blue")
+    else:
+        lab = labels[shown]
+        numeric = lab.dtype.kind in "iuf" or (
+            lab.dtype.kind == "O"
+            and all(
+                isinstance(v, (int, float, np.integer, np.floating))
+                and not isinstance(v, (bool, np.bool_))
+                or _is_missing(v)
+                for v in lab
+            )
+        )
+        values = (
+            np.array([np.nan if _is_missing(v) else float(v) for v in lab], dtype=np.float64)
+            if numeric
+            else None
+        )
+        if numeric and len(np.unique(values[~np.isnan(values)])) > _MAX_LEVELS:
+            ok = ~np.isnan(values)
+            if (~ok).any():
+                scatter(Zs[~ok], color="lightgrey", label=MISSING_LABEL)
+            points = scatter(Zs[ok], c=values[ok], cmap="viridis")
+            bar = fig.colorbar(points, ax=ax, shrink=0.7, pad=0.1 if k == 3 else 0.02)
+            if label_name:
+                bar.set_label(label_name)
+            if (~ok).any():
+                ax.legend(loc="best", markerscale=max(1.0, 20 / size) ** 0.5)
+        else:
+            names = np.array([_level_name(v) for v in lab], dtype=object)
+            levels = sorted(set(names), key=lambda s: (s == MISSING_LABEL, s))
+            cycle = plt.get_cmap("tab10" if len(levels) <= 10 else "tab20").colors
+            palette = dict(palette or {})
+            for i, level in enumerate(levels):
+                color = palette.get(level, "lightgrey" if level == MISSING_LABEL else None)
+                if color is None:
+                    color = cycle[i % len(cycle)]
+                mask = names == level
+                scatter(Zs[mask], color=color, label=f"{level} ({int(mask.sum()):,})")
+            legend = ax.legend(title=label_name, loc="best", markerscale=max(1.0, 30 / size) ** 0.5)
+            for handle in getattr(legend, "legend_handles", []):
+                handle.set_alpha(1.0)
+
+    names = list(axis_labels) if axis_labels is not None else [f"code {j}" for j in range(k)]
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    if k == 3:
+        ax.set_zlabel(names[2])
+    notes = []
+    if len(shown) < n:
+        notes.append(f"random {len(shown):,} of {n:,} points shown, seed {random_state}")
+    if zoom_quantile is not None and len(Zs):
+        lo, hi = np.nanquantile(Zs, [zoom_quantile, 1 - zoom_quantile], axis=0)
+        pad = 0.05 * np.maximum(hi - lo, 1e-12)
+        setters = [ax.set_xlim, ax.set_ylim] + ([ax.set_zlim] if k == 3 else [])
+        for j, set_lim in enumerate(setters):
+            set_lim(lo[j] - pad[j], hi[j] + pad[j])
+        notes.append(f"axes zoomed to the {zoom_quantile:g}-{1 - zoom_quantile:g} quantiles")
+    text = title if title is not None else f"Code ({k}-D)"
+    if notes:
+        text += "\n(" + "; ".join(notes) + ")"
+    ax.set_title(text)
+    return fig
