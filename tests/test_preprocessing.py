@@ -1,12 +1,13 @@
 """Tests for TabularPreprocessor, TabularPipeline and make_tabular_pipeline.
 
 The final estimator here is a tiny PCA-like stand-in, so these tests do not depend on the
-neural estimators.
+neural estimators (except the save/load round trip of a whole pipeline).
 """
 
 import pickle
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -384,18 +385,19 @@ def test_numpy_int_and_object_round_trip():
 
 
 def test_numpy_input_works_without_pandas():
-    # Load the module file on its own with pandas made unimportable.
-    path = Path(__file__).resolve().parents[1] / "sk_autoencoder" / "preprocessing.py"
+    # Load the preprocessing package on its own (a bare parent package, so that
+    # sk_autoencoder/__init__.py and its other imports do not run) with pandas unimportable.
+    root = Path(__file__).resolve().parents[1] / "sk_autoencoder"
     code = f"""
-import sys, importlib.util
+import sys, types
 sys.modules["pandas"] = None
 import numpy as np
-spec = importlib.util.spec_from_file_location("prep", {str(path)!r})
-mod = importlib.util.module_from_spec(spec)
-sys.modules["prep"] = mod
-spec.loader.exec_module(mod)
+parent = types.ModuleType("sk_autoencoder")
+parent.__path__ = [{str(root)!r}]
+sys.modules["sk_autoencoder"] = parent
+from sk_autoencoder.preprocessing import TabularPreprocessor
 X = np.array([[1.0, "a"], [np.nan, "b"], [3.0, "a"]], dtype=object)
-pre = mod.TabularPreprocessor(min_frequency=0).fit(X)
+pre = TabularPreprocessor(min_frequency=0).fit(X)
 back = pre.inverse_transform(pre.transform(X))
 assert back[:, 1].tolist() == ["a", "b", "a"], back
 assert sys.modules["pandas"] is None
@@ -480,3 +482,109 @@ def test_pipeline_sample_returns_dataframe_rows():
     pd.testing.assert_frame_equal(rows, pipe.sample(5, random_state=0))
 
     assert not hasattr(make_tabular_pipeline(PCA()), "sample")
+
+
+# --------------------------------------------------------------------------- safe save
+
+
+def _save_frame(n=40):
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "colour": pd.Categorical(rng.choice(["red", "green", "blue"], n)),
+            "flag": rng.random(n) < 0.5,
+            "count": pd.array(
+                np.where(rng.random(n) < 0.2, None, rng.integers(0, 9, n)), dtype="Int64"
+            ),
+            "empty": np.full(n, np.nan),
+        }
+    )
+
+
+def test_saved_tabular_pipeline_loads_in_a_fresh_process(tmp_path):
+    from sk_autoencoder import AutoencoderTransformer, save
+
+    df = _save_frame()
+    pipe = make_tabular_pipeline(AutoencoderTransformer(max_epochs=2, random_state=0)).fit(df)
+    save(pipe, tmp_path / "model")
+    pd.to_pickle(
+        (df, pipe.transform(df), pipe.inverse_transform(pipe.transform(df))),
+        tmp_path / "expected.pkl",
+    )
+    code = f"""
+import numpy as np, pandas as pd
+from sk_autoencoder import load
+loaded = load({str(tmp_path / "model")!r})
+df, codes, back = pd.read_pickle({str(tmp_path / "expected.pkl")!r})
+np.testing.assert_array_equal(loaded.transform(df), codes)
+pd.testing.assert_frame_equal(loaded.inverse_transform(codes), back, check_exact=True)
+assert list(back.dtypes.astype(str)) == ["float64", "category", "bool", "Int64", "float64"]
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_saved_preprocessor_keeps_level_types_dtypes_and_running_counts(tmp_path):
+    from sk_autoencoder import load, save
+
+    df = _save_frame(60).assign(
+        code=pd.Series([1, 2] * 30),  # ints listed as categorical
+        text=pd.Series(["1", "2"] * 30, dtype=object),
+        mixed=pd.Series([True, "1", 2.5, None] * 15, dtype=object),
+        when=pd.to_datetime("2021-03-01") + pd.to_timedelta(np.arange(60) % 3, unit="D"),
+    )
+    pre = TabularPreprocessor(categorical_columns=["code", "when"], min_frequency=0)
+    pre.partial_fit(df.iloc[:30])
+    save(pre, tmp_path / "pre")
+    loaded = load(tmp_path / "pre")
+    assert loaded.categories_ == pre.categories_
+    for col in ("code", "text", "mixed", "when"):
+        assert [type(v) for v in loaded.categories_[col]] == [type(v) for v in pre.categories_[col]]
+    assert loaded.feature_blocks_ == pre.feature_blocks_
+    assert loaded.get_feature_names_out().tolist() == pre.get_feature_names_out().tolist()
+    # partial_fit goes on from the saved running statistics.
+    pre.partial_fit(df.iloc[30:])
+    loaded.partial_fit(df.iloc[30:])
+    assert loaded.n_samples_seen_ == pre.n_samples_seen_ == 60
+    codes = pre.transform(df)
+    np.testing.assert_array_equal(loaded.transform(df), codes)
+    noisy = codes + np.random.default_rng(1).normal(0, 0.6, codes.shape)
+    pd.testing.assert_frame_equal(
+        loaded.inverse_transform(noisy), pre.inverse_transform(noisy), check_exact=True
+    )
+
+
+def test_saved_numpy_preprocessor_and_image_scaler_round_trip(tmp_path):
+    from sk_autoencoder import ImageScaler, load, save
+
+    X = np.array([[1.5, "a"], [np.nan, "b"], [2.5, None], [3.0, "a"]], dtype=object)
+    pre = TabularPreprocessor(min_frequency=0).fit(X)
+    save(pre, tmp_path / "pre")
+    loaded = load(tmp_path / "pre")
+    np.testing.assert_array_equal(loaded.transform(X), pre.transform(X))
+    back, expected = (
+        loaded.inverse_transform(pre.transform(X)),
+        pre.inverse_transform(pre.transform(X)),
+    )
+    assert back.dtype == expected.dtype and back[:, 1].tolist() == expected[:, 1].tolist()
+
+    images = np.arange(48, dtype=np.uint8).reshape(3, 4, 4)
+    scaler = ImageScaler().fit(images)
+    save(scaler, tmp_path / "scaler")
+    loaded = load(tmp_path / "scaler")
+    assert loaded.dtype_ == np.uint8 and loaded.max_value_ == 255.0
+    np.testing.assert_array_equal(loaded.transform(images), scaler.transform(images))
+    recon = scaler.transform(images) * 1.2 - 0.1
+    np.testing.assert_array_equal(loaded.inverse_transform(recon), scaler.inverse_transform(recon))
+
+
+def test_preprocessor_state_refuses_what_it_cannot_reproduce():
+    X = np.array([[Decimal("1.5")], [Decimal("2")]], dtype=object)
+    pre = TabularPreprocessor(min_frequency=0, categorical_columns=["x0"]).fit(X)
+    with pytest.raises(TypeError, match="column 'x0': level Decimal"):
+        pre._save_state(writer=None)
+    state = TabularPreprocessor().fit(_save_frame())._save_state(writer=None)
+    state["columns"][0]["dtype"] = {"numpy": "i4,f8"}  # a structured dtype: never parsed
+    with pytest.raises(ValueError, match="not a supported numpy dtype"):
+        TabularPreprocessor()._load_state(state, reader=None)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-import sk_autoencoder.preprocessing as preprocessing
+import sk_autoencoder.preprocessing.running as preprocessing
 from sk_autoencoder import AutoencoderTransformer, TabularPreprocessor
 
 

@@ -1,0 +1,358 @@
+"""Per-column codecs of :class:`TabularPreprocessor`: what one input column becomes.
+
+A numeric column becomes a standardised value column and, if it had missing values, a 0/1
+indicator column; a categorical column becomes a one-hot block. Each codec (``_NumericSpec``,
+``_CategoricalSpec``) knows how to build itself from training statistics, encode a column into
+its output columns, decode them, restore the training dtype, name its output columns and
+describe its loss blocks. None of this needs pandas unless a pandas column is involved.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._core.frames import is_series, pandas_if_loaded
+
+#: Suffix of the one-hot column that stands for the grouped rare levels.
+INFREQUENT = "__infrequent__"
+#: Suffix of the one-hot column that stands for a missing value.
+MISSING = "__missing__"
+
+
+# --------------------------------------------------------------------------- missing values
+
+
+def _is_missing_scalar(v) -> bool:
+    """True for None, NaN, pd.NA and NaT, without needing pandas."""
+    if v is None:
+        return True
+    if isinstance(v, (float, np.floating)):
+        return bool(np.isnan(v))
+    # pd.NA / pd.NaT / np.datetime64("NaT"): compare by type name so pandas is not needed.
+    if type(v).__name__ in ("NAType", "NaTType"):
+        return True
+    if isinstance(v, (np.datetime64, np.timedelta64)):
+        return bool(np.isnat(v))
+    return False
+
+
+def _missing_mask(col) -> np.ndarray:
+    """Boolean mask of missing entries of a 1-D column (pandas Series or numpy array)."""
+    if is_series(col):
+        return col.isna().to_numpy(dtype=bool)
+    if col.dtype.kind == "f":
+        return np.isnan(col)
+    if col.dtype.kind in "mM":
+        return np.isnat(col)
+    if col.dtype.kind == "O":
+        return np.fromiter((_is_missing_scalar(v) for v in col), dtype=bool, count=len(col))
+    return np.zeros(len(col), dtype=bool)
+
+
+def _as_object(col) -> np.ndarray:
+    if is_series(col):
+        return col.to_numpy(dtype=object)
+    return col.astype(object)
+
+
+def _sort_levels(levels: list) -> list:
+    """Sort levels for a stable column order; mixed types fall back to (type name, text)."""
+    try:
+        return sorted(levels)
+    except TypeError:
+        return sorted(levels, key=lambda v: (type(v).__name__, str(v)))
+
+
+# --------------------------------------------------------------------------- numeric
+
+
+@dataclass
+class _NumericSpec:
+    """How one numeric input column is encoded (value column, then optional indicator)."""
+
+    name: object
+    dtype: object  # dtype seen in fit (numpy or pandas), used to restore it
+    fill: float  # training mean: imputation value for NaN
+    center: float
+    scale: float
+    indicator: bool  # a 0/1 missing-indicator column follows the value column
+    start: int
+
+    kind = "numeric"
+
+    @classmethod
+    def from_stats(cls, name, dtype, mean, std, has_nan, start, *, scale, missing_indicator):
+        """The encoding of a numeric column from its mean and (population) std."""
+        center, divisor = 0.0, 1.0
+        if scale:
+            center = mean
+            # Constant columns (std ~ 0 up to rounding) are only centred, as in StandardScaler.
+            if np.isfinite(std) and std > 10 * np.finfo(np.float64).eps * max(1.0, abs(mean)):
+                divisor = std
+        return cls(
+            name=name,
+            dtype=dtype,
+            fill=mean,
+            center=center,
+            scale=divisor,
+            indicator=bool(missing_indicator) and has_nan,
+            start=start,
+        )
+
+    @classmethod
+    def fit(cls, name, dtype, values: np.ndarray, start: int, **params):
+        """The encoding of a column from its float64 ``values`` (NaN for missing)."""
+        observed = values[~np.isnan(values)]
+        has_nan = observed.size < values.size
+        # An all-missing column has no mean: impute 0 so the output is still finite.
+        fill = float(observed.mean()) if observed.size else 0.0
+        std = float(observed.std()) if observed.size else 0.0
+        return cls.from_stats(name, dtype, fill, std, has_nan, start, **params)
+
+    @property
+    def width(self) -> int:
+        return 2 if self.indicator else 1
+
+    def encode(self, values: np.ndarray, out: np.ndarray) -> None:
+        """Write float64 ``values`` (NaN for missing) into this column's slots of ``out``."""
+        nan = np.isnan(values)
+        filled = np.where(nan, self.fill, values)
+        out[:, self.start] = (filled - self.center) / self.scale
+        if self.indicator:
+            out[:, self.start + 1] = nan
+
+    def decode(self, Xt: np.ndarray) -> np.ndarray:
+        """Float64 values from the encoded matrix; NaN where the indicator is > 0.5."""
+        values = Xt[:, self.start] * self.scale + self.center
+        if self.indicator:
+            values[Xt[:, self.start + 1] > 0.5] = np.nan
+        return values
+
+    def restore(self, pd, values: np.ndarray):
+        """Float64 values -> the column's training dtype (integers by rounding)."""
+        dtype = self.dtype
+        api = pd.api.types
+        if isinstance(dtype, pd.CategoricalDtype):  # pragma: no cover - numeric kinds only
+            return values
+        if api.is_bool_dtype(dtype):
+            # A bool column declared numeric: 0/1 back to bool at 0.5, unless there is NaN.
+            if np.isnan(values).any():
+                return values
+            flags = values > 0.5
+            return flags if isinstance(dtype, np.dtype) else pd.array(flags, dtype=dtype)
+        if api.is_integer_dtype(dtype):
+            numpy_dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype.numpy_dtype)
+            info = np.iinfo(numpy_dtype)
+            rounded = np.clip(np.rint(values), info.min, info.max)
+            if isinstance(dtype, np.dtype):
+                # numpy ints cannot hold NaN: keep floats rather than invent a value.
+                return values if np.isnan(rounded).any() else rounded.astype(dtype)
+            return pd.array(rounded, dtype=dtype)  # nullable Int64 etc.: NaN -> <NA>
+        if api.is_float_dtype(dtype):
+            if isinstance(dtype, np.dtype):
+                return values.astype(dtype)
+            return pd.array(values, dtype)
+        # Numeric data that arrived as object/strings: floats are the honest result.
+        return values
+
+    def names(self, name: str) -> list:
+        """Output column names, given the input column's name as text."""
+        return [name, f"{name}__missing"] if self.indicator else [name]
+
+    def parts(self) -> list:
+        """``(kind, start, stop)`` of each output column, before merging runs."""
+        parts = [("numeric", self.start, self.start + 1)]
+        if self.indicator:
+            parts.append(("binary", self.start + 1, self.start + 2))
+        return parts
+
+
+# --------------------------------------------------------------------------- categorical
+
+
+@dataclass
+class _CategoricalSpec:
+    """How one categorical input column is one-hot encoded.
+
+    Block layout: ``levels`` (frequent levels), then the infrequent column if ``infrequent`` is
+    non-empty, then the missing column if ``has_missing``.
+    """
+
+    name: object
+    dtype: object
+    levels: list
+    infrequent: list  # grouped rare levels, most frequent first
+    has_missing: bool
+    missing_value: object  # the missing sentinel seen in training (None, NaN, pd.NA, ...)
+    start: int
+    lut: dict = field(default_factory=dict)
+
+    kind = "categorical"
+
+    def __post_init__(self):
+        self.lut = {level: i for i, level in enumerate(self.levels)}
+        for level in self.infrequent:
+            self.lut[level] = self.infrequent_pos
+
+    @classmethod
+    def from_counts(
+        cls,
+        name,
+        dtype,
+        counts,
+        n_missing,
+        missing_value,
+        n_rows,
+        start,
+        *,
+        min_frequency,
+        max_categories,
+    ):
+        """The encoding of a categorical column from its level counts."""
+        # Candidate order: the category order for pandas categoricals (it is meaningful),
+        # sorted levels otherwise.
+        pd = pandas_if_loaded()
+        if pd is not None and isinstance(dtype, pd.CategoricalDtype):
+            order = [c for c in dtype.categories if c in counts]
+        else:
+            order = _sort_levels(list(counts))
+        rank = {level: i for i, level in enumerate(order)}
+
+        mf = min_frequency or 0
+        threshold = mf if isinstance(mf, numbers.Integral) else mf * n_rows
+        frequent = [level for level in order if counts[level] >= threshold]
+        rare = [level for level in order if counts[level] < threshold]
+        if max_categories is not None:
+            # The infrequent column counts towards max_categories (as in OneHotEncoder).
+            if len(frequent) + bool(rare) > max_categories:
+                keep = max(max_categories - 1, 0)
+                by_count = sorted(frequent, key=lambda lv: (-counts[lv], rank[lv]))
+                kept = set(by_count[:keep])
+                rare = rare + [lv for lv in frequent if lv not in kept]
+                frequent = [lv for lv in frequent if lv in kept]
+        rare = sorted(rare, key=lambda lv: (-counts[lv], rank[lv]))
+        return cls(
+            name=name,
+            dtype=dtype,
+            levels=frequent,
+            infrequent=rare,
+            has_missing=n_missing > 0,
+            missing_value=missing_value,
+            start=start,
+        )
+
+    @classmethod
+    def fit(cls, name, col, n_rows: int, start: int, **params):
+        """The encoding of a raw column (Series or array) of a table of ``n_rows`` rows."""
+        values = _as_object(col)
+        missing = _missing_mask(col)
+        try:
+            counts = Counter(values[~missing].tolist())
+        except TypeError as exc:
+            raise TypeError(
+                f"column {name!r} contains unhashable values and cannot be one-hot encoded: {exc}"
+            ) from None
+        missing_value = values[missing][0] if missing.any() else None
+        n_missing = int(missing.sum())
+        return cls.from_counts(
+            name, col.dtype, counts, n_missing, missing_value, n_rows, start, **params
+        )
+
+    @property
+    def infrequent_pos(self) -> int:
+        return len(self.levels) if self.infrequent else -1
+
+    @property
+    def missing_pos(self) -> int:
+        return len(self.levels) + bool(self.infrequent) if self.has_missing else -1
+
+    @property
+    def width(self) -> int:
+        return len(self.levels) + bool(self.infrequent) + bool(self.has_missing)
+
+    def codes(self, values: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """Block position of every value; -1 means an all-zero row."""
+        # Unseen levels: the infrequent column is the natural home ("some rare level"); the
+        # missing column is the next best ("unknown"); otherwise leave the block empty.
+        unseen = self.infrequent_pos if self.infrequent else self.missing_pos
+        codes = np.fromiter(
+            (self.lut.get(v, unseen) for v in values), dtype=np.intp, count=len(values)
+        )
+        codes[missing] = self.missing_pos if self.has_missing else self.infrequent_pos
+        return codes
+
+    def encode(self, col, out: np.ndarray) -> None:
+        """Write the one-hot block of a raw column (Series or array) into ``out``."""
+        codes = self.codes(_as_object(col), _missing_mask(col))
+        rows = np.flatnonzero(codes >= 0)
+        out[rows, self.start + codes[rows]] = 1.0
+
+    def decode_table(self) -> np.ndarray:
+        """Value of each block position, as an object array of length ``width``."""
+        table = np.empty(self.width, dtype=object)
+        for i, level in enumerate(self.levels):
+            table[i] = level
+        if self.infrequent:
+            table[self.infrequent_pos] = self.infrequent[0]
+        if self.has_missing:
+            table[self.missing_pos] = self.missing_value
+        return table
+
+    def decode(self, Xt: np.ndarray) -> np.ndarray:
+        """The level of largest score in each row of the block (an object array)."""
+        block = Xt[:, self.start : self.start + self.width]
+        # NaN would poison argmax; treat it as the lowest score.
+        block = np.where(np.isnan(block), -np.inf, block)
+        codes = block.argmax(axis=1)
+        return self.decode_table()[codes]
+
+    def restore(self, pd, values: np.ndarray):
+        """Decoded levels (object array) -> the column's training dtype."""
+        dtype = self.dtype
+        if isinstance(dtype, np.dtype):
+            if dtype.kind == "O":
+                return values
+            if dtype.kind in "biuU" and _missing_mask(values).any():
+                # These numpy dtypes cannot represent a missing value without inventing one.
+                return values
+            try:
+                return values.astype(dtype)
+            except (TypeError, ValueError):
+                return values
+        try:
+            # category (same categories and order), string, nullable boolean, ...
+            return pd.array(values, dtype=dtype)
+        except (TypeError, ValueError):
+            return values
+
+    def names(self, name: str) -> list:
+        """Output column names, given the input column's name as text."""
+        out = [f"{name}={level}" for level in self.levels]
+        if self.infrequent:
+            out.append(f"{name}={INFREQUENT}")
+        if self.has_missing:
+            out.append(f"{name}={MISSING}")
+        return out
+
+    def parts(self) -> list:
+        """``(kind, start, stop)`` of the block: one, since each block needs its own softmax."""
+        return [("categorical", self.start, self.start + self.width)]
+
+
+def _feature_blocks(specs) -> list:
+    """The output layout of ``specs``: runs of numeric (or binary) columns merged."""
+    blocks = []
+    for spec in specs:
+        for kind, a, b in spec.parts():
+            # Merge runs of numeric (or binary) columns: fewer, larger blocks for the loss.
+            # One-hot blocks are never merged: each needs its own softmax.
+            if blocks and kind != "categorical" and blocks[-1][0] == kind:
+                if blocks[-1][2] == a:
+                    blocks[-1] = (kind, blocks[-1][1], b)
+                    continue
+            blocks.append((kind, a, b))
+    return blocks

@@ -1,0 +1,99 @@
+"""Declarative parameter checks for the preprocessing estimators.
+
+Each estimator lists its rules - parameter, test, expected text, error type - in one table and
+calls :func:`_check_params` at the start of ``fit``. A failed rule raises
+``"<Class>: <param> must be <expected>, got <value!r>."``. Rules for one parameter run in
+order, so a type rule can come before the range rules that assume the type.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One check: ``test(value)`` must be true, else ``error`` saying it must be ``expected``."""
+
+    param: str
+    test: Callable[[object], bool]
+    expected: str
+    error: type = ValueError
+
+
+def _check_params(estimator, rules) -> None:
+    """Raise the error of the first rule that the estimator's parameters break."""
+    owner = type(estimator).__name__
+    for rule in rules:
+        value = getattr(estimator, rule.param)
+        if not rule.test(value):
+            raise rule.error(f"{owner}: {rule.param} must be {rule.expected}, got {value!r}.")
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def _is_bool(v) -> bool:
+    return isinstance(v, (bool, np.bool_))
+
+
+def _is_real(v) -> bool:
+    """A real number that is not a bool."""
+    return isinstance(v, numbers.Real) and not _is_bool(v)
+
+
+def _is_int(v) -> bool:
+    """An integer that is not a bool."""
+    return isinstance(v, numbers.Integral) and not _is_bool(v)
+
+
+def _is_names(v) -> bool:
+    """None, one column name (a string) or an iterable of names."""
+    if v is None or isinstance(v, str):
+        return True
+    try:
+        iter(v)
+    except TypeError:
+        return False
+    return True
+
+
+def _or_none(test):
+    return lambda v: v is None or test(v)
+
+
+# --------------------------------------------------------------------------- tables
+
+#: TabularPreprocessor's parameters.
+_TABULAR_RULES = (
+    _Rule("categorical_columns", _is_names, "None or a list of column names", TypeError),
+    _Rule("numeric_columns", _is_names, "None or a list of column names", TypeError),
+    _Rule(
+        "min_frequency",
+        _or_none(_is_real),
+        "an int (a count), a float in [0, 1] (a share) or None",
+        TypeError,
+    ),
+    _Rule("min_frequency", lambda v: not _is_int(v) or v >= 0, "an int >= 0 as a count"),
+    _Rule(
+        "min_frequency",
+        lambda v: v is None or _is_int(v) or 0.0 <= v <= 1.0,
+        "in [0, 1] as a float (a share of rows; pass an int for a count)",
+    ),
+    _Rule("max_categories", _or_none(lambda v: _is_int(v) and v >= 1), "an int >= 1 or None"),
+    _Rule("missing_indicator", _is_bool, "True or False", TypeError),
+    _Rule("scale", _is_bool, "True or False", TypeError),
+)
+
+#: ImageScaler's parameters.
+_IMAGE_RULES = (
+    _Rule(
+        "max_value",
+        lambda v: (isinstance(v, str) and v == "auto") or (_is_real(v) and 0 < v < np.inf),
+        "'auto' or a positive number (the pixel value that maps to 1)",
+    ),
+)
