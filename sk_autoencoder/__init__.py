@@ -1,7 +1,6 @@
 """sk_autoencoder: autoencoders as scikit-learn transformers, built on skorch."""
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .autoencoder import AutoencoderTransformer
 from .outliers import AutoencoderOutlierDetector, evaluate_detector
 from .persistence import ModelFormatError, load, save

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .autoencoder import AutoencoderTransformer
 from .datasets import WEATHER_TUTORIAL_DROP, load_weather_aus, weather_tutorial_matrix
 from .preprocessing import make_tabular_pipeline

@@ -192,3 +192,62 @@ def test_plots_return_figures():
     assert any(t.startswith("1 rows >") for t in legend)
     fig2 = plot_anomaly_contributions(det, X[:3])
     assert hasattr(fig2, "savefig")
+
+
+def _mixed_frame(n=300, seed=0):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(seed)
+    a = rng.normal(size=n)
+    df = pd.DataFrame(
+        {
+            "a": a,
+            "b": 2 * a + 0.1 * rng.normal(size=n),
+            "kind": np.where(a > 0, "hi", "lo").astype(object),
+        }
+    )
+    df.loc[::37, "b"] = np.nan
+    df.loc[::53, "kind"] = None
+    return df
+
+
+def test_save_load_dataframe_with_categories_and_missing(tmp_path):
+    """The detector owns its TabularPreprocessor; both come back from the safe format with
+    identical scores, also as the last step of make_tabular_pipeline."""
+    import pandas as pd
+
+    import sk_autoencoder as ska
+    from sk_autoencoder import make_tabular_pipeline
+
+    df = _mixed_frame()
+    det = AutoencoderOutlierDetector(random_state=0, **FAST).fit(df)
+    ska.save(det, tmp_path / "det")
+    assert sorted(p.name for p in (tmp_path / "det").iterdir()) == [
+        "config.json",
+        "weights.safetensors",
+    ]
+    same = ska.load(tmp_path / "det")
+    assert type(same) is AutoencoderOutlierDetector and same.preprocessor_ is not None
+    assert same.offset_ == det.offset_ and same.code_sizes_ == det.code_sizes_
+    np.testing.assert_array_equal(same.score_samples(df), det.score_samples(df))
+    np.testing.assert_array_equal(same.predict(df), det.predict(df))
+    pd.testing.assert_frame_equal(same.explain(df.iloc[:20]), det.explain(df.iloc[:20]))
+
+    pipe = make_tabular_pipeline(AutoencoderOutlierDetector(random_state=0, **FAST)).fit(df)
+    ska.save(pipe, tmp_path / "pipe")
+    loaded = ska.load(tmp_path / "pipe")
+    np.testing.assert_array_equal(loaded.score_samples(df), pipe.score_samples(df))
+    np.testing.assert_array_equal(loaded.predict(df), pipe.predict(df))
+
+
+@pytest.mark.parametrize("model", ["ae", "vae"])
+def test_save_load_array_input(model, tmp_path):
+    import sk_autoencoder as ska
+
+    X = _normal(200)
+    det = AutoencoderOutlierDetector(model=model, random_state=0, **FAST).fit(X)
+    ska.save(det, tmp_path / "m")
+    same = ska.load(tmp_path / "m")
+    np.testing.assert_array_equal(same.score_samples(X), det.score_samples(X))
+    np.testing.assert_array_equal(same.predict(X), det.predict(X))
+    with pytest.raises(ValueError, match="X has 4 features"):
+        same.score_samples(X[:, :4])

@@ -248,26 +248,35 @@ def test_save_load_safe_format(spiked, tmp_path):
     import json
 
     import sk_autoencoder as ska
+    from sk_autoencoder.persistence.envelope import config_sha256
 
     x, det = spiked
     path = tmp_path / "series_model"
     ska.save(det, path)
+    # one directory: the members are child nodes of the config, their weights in one file
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "weights.safetensors"]
     same = ska.load(path)
     assert type(same) is SeriesOutlierDetector and same.window_ == det.window_
-    np.testing.assert_allclose(same.score_samples(x), det.score_samples(x), rtol=1e-6)
+    np.testing.assert_array_equal(same.score_samples(x), det.score_samples(x))
     np.testing.assert_array_equal(same.predict(x), det.predict(x))
     with pytest.raises(FileExistsError):
         ska.save(det, path)
-    # the members keep their checksums: a tampered member is refused
-    weights = path / "member_0" / "weights.safetensors"
+    # a tampered weights file is refused
+    weights = path / "weights.safetensors"
     weights.write_bytes(weights.read_bytes()[:-8])
     with pytest.raises(ska.ModelFormatError, match="checksum"):
         ska.load(path)
+    # an edited config is refused
     ska.save(det, path, overwrite=True)
     config = json.loads((path / "config.json").read_text())
-    config["fitted"]["members"][0]["dir"] = "../elsewhere"
+    config["state"]["window_"] = 10**9
     (path / "config.json").write_text(json.dumps(config))
-    with pytest.raises(ska.ModelFormatError, match="member directory"):
+    with pytest.raises(ska.ModelFormatError):
+        ska.load(path)
+    # ... and so is an implausible state, even with the checksum recomputed
+    config["checksum"] = config_sha256(config)
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ska.ModelFormatError, match="window"):
         ska.load(path)
 
 

@@ -19,6 +19,7 @@ import warnings
 
 from sklearn.utils.validation import check_is_fitted
 
+from .._version import __version__
 from .envelope import (
     CONFIG_FILE,
     FORMAT_NAME,
@@ -47,7 +48,7 @@ def savable_classes() -> dict:
     """The only classes a model file may name (imported here, when first needed)."""
     from ..autoencoder import AutoencoderTransformer
     from ..outliers import AutoencoderOutlierDetector
-    from ..outliers import _AutoencoderEnsemble as AutoencoderEnsemble  # TODO: final name
+    from ..outliers.ensemble import AutoencoderEnsemble
     from ..preprocessing import ImageScaler, TabularPipeline, TabularPreprocessor
     from ..timeseries import SeriesOutlierDetector, SlidingWindows
     from ..vae import VAEGenerator
@@ -111,8 +112,6 @@ def save(estimator, path: str | os.PathLike, *, overwrite: bool = False) -> None
             UserWarning,
             stacklevel=2,
         )
-    from .. import __version__
-
     config = {
         "format": {"name": FORMAT_NAME, "version": FORMAT_VERSION},
         "package_version": __version__,

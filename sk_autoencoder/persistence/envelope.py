@@ -137,7 +137,7 @@ def read_config(path) -> dict:
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ModelFormatError(f"{cfg_path} has an invalid format version {version!r}.")
     if version > FORMAT_VERSION:
-        from .. import __version__
+        from .._version import __version__
 
         raise ModelFormatError(
             f"{path!r} uses model format {version}, newer than this sk_autoencoder "

@@ -57,7 +57,7 @@ class StateWriter:
             array = np.asarray(value)
             if array.dtype.kind not in "biuf":
                 raise TypeError(f"only numeric arrays can be saved, got dtype {array.dtype}")
-            tensor = torch.from_numpy(np.ascontiguousarray(array).copy())
+            tensor = torch.from_numpy(np.array(array, order="C", copy=True))  # 0-d stays 0-d
         key = str(len(self.tensors))
         self.tensors[key] = tensor
         return key

@@ -1,0 +1,38 @@
+"""``AutoencoderOutlierDetector``: anomaly detection on tables with small autoencoders.
+
+The detector follows scikit-learn's outlier convention (like
+:class:`~sklearn.ensemble.IsolationForest`): ``score_samples`` is higher for more normal rows,
+``decision_function = score_samples - offset_`` is negative for outliers and ``predict`` gives
++1 (inlier) / -1 (outlier).
+
+How a row is scored
+-------------------
+1. A share of the training rows (``holdout_fraction``) is held out. The members, small
+   one-hidden-layer autoencoders with different code sizes and initial weights, are trained
+   on the rest side by side in one network (one optimizer step updates every member on the
+   same batch), which makes an ensemble about as cheap as a single model.
+2. Each member gives per-column reconstruction errors (squared error for numeric columns,
+   cross-entropy for categorical ones; the one-hot columns of a categorical input column are
+   summed back into that column). Every column's error is turned into a robust z-score with
+   the median and MAD of that column's errors on the held-out rows, so one noisy or badly
+   scaled column cannot dominate the row score.
+3. A member's row score is the mean of the column z-scores plus (``latent_weight``) the
+   Mahalanobis distance of the row's code from the training codes, each robust-z normalised
+   on the held-out rows: the first catches rows off the learned structure, the second rows on
+   it but far out (which an autoencoder reconstructs well). The detector's anomaly score
+   (:meth:`reconstruction_error`) is the mean over members of these, normalised once more on
+   the held-out rows, so members of every code size count alike.
+4. The threshold ``offset_`` is calibrated on the held-out rows (which no member saw), so it
+   needs no guess of the contamination.
+
+Modules: ``ensemble`` (the members as one skorch net), ``detector`` (the estimator),
+``explanation`` (the table of :meth:`~AutoencoderOutlierDetector.explain`), ``state`` (its
+safe-save state), ``evaluation`` (:func:`evaluate_detector`). The rules shared with the
+series detector (robust scaling, code-space distance, thresholds, shares) are in
+``sk_autoencoder._scoring``.
+"""
+
+from .detector import AutoencoderOutlierDetector
+from .evaluation import evaluate_detector
+
+__all__ = ["AutoencoderOutlierDetector", "evaluate_detector"]

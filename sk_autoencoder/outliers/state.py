@@ -1,0 +1,124 @@
+"""The fitted state of an ``AutoencoderOutlierDetector`` for ``sk_autoencoder.save``.
+
+The members' network(s) and the fitted ``TabularPreprocessor`` (DataFrame input) are child
+nodes; every statistic is an array through ``writer.array``, scalars as 0-d arrays so that
+their numpy type (which sets the precision of later arithmetic) comes back unchanged, stored
+as 1-element arrays.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .ensemble import AutoencoderEnsemble
+
+__all__ = ["load_detector_state", "save_detector_state"]
+
+_LATENT_SCALARS = ("rec_center", "rec_scale", "center", "scale")
+
+
+def _scalar_array(value) -> np.ndarray:
+    """A numpy scalar as a 1-element array of its dtype (read back by :func:`_scalar`)."""
+    return np.asarray(value).reshape(1)
+
+
+def _scalar(reader, key):
+    a = reader.array(key)
+    if a.shape != (1,):
+        raise ValueError(f"expected a 1-element array, got shape {a.shape}")
+    return a[0]
+
+
+def _vector(reader, key, n: int) -> np.ndarray:
+    a = reader.array(key)
+    if a.shape != (n,):
+        raise ValueError(f"expected an array of shape ({n},), got {a.shape}")
+    return a
+
+
+def _int(value, low: int = 0) -> int:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
+        raise ValueError(f"expected an int >= {low}, got {value!r}")
+    return int(value)
+
+
+def save_detector_state(det, writer) -> dict:
+    arr = writer.array
+    latent = []
+    for lat in det._latent_stats:
+        if lat is None:
+            latent.append(None)
+            continue
+        values = (*lat["rec"], lat["center"], lat["scale"])
+        entry = {"mean": arr(lat["mean"]), "precision": arr(lat["precision"])}
+        entry.update({k: arr(_scalar_array(v)) for k, v in zip(_LATENT_SCALARS, values)})
+        latent.append(entry)
+    state = {
+        "n_features_in_": int(det.n_features_in_),
+        "code_sizes_": [int(k) for k in det.code_sizes_],
+        "estimators_": [writer.child(m) for m in det.estimators_],
+        "preprocessor_": None if det.preprocessor_ is None else writer.child(det.preprocessor_),
+        "col_stats": [[arr(med), arr(scale)] for med, scale in det._col_stats],
+        "row_stats": [[arr(_scalar_array(m)), arr(_scalar_array(s))] for m, s in det._row_stats],
+        "latent_stats": latent,
+        "holdout_scores_": arr(det.holdout_scores_),
+        "offset_": float(det.offset_),
+        "threshold_": str(det.threshold_),
+    }
+    if det.preprocessor_ is None:
+        state["mean_"], state["scale_"] = arr(det.mean_), arr(det.scale_)
+    if hasattr(det, "feature_names_in_"):
+        state["feature_names_in_"] = [str(c) for c in det.feature_names_in_]
+    return state
+
+
+def load_detector_state(det, state: dict, reader) -> None:
+    p = _int(state["n_features_in_"], 1)
+    sizes = [_int(k, 1) for k in state["code_sizes_"]]
+    n_members = len(sizes)
+    if n_members < 1:
+        raise ValueError("no member code sizes")
+    members = [reader.child(node) for node in state["estimators_"]]
+    expected = n_members if det.model == "vae" else 1
+    if len(members) != expected:
+        raise ValueError(f"{len(members)} member networks for model={det.model!r}")
+    if det.model == "ae" and not (
+        isinstance(members[0], AutoencoderEnsemble) and list(members[0].code_sizes) == sizes
+    ):
+        raise ValueError("the member network does not match code_sizes_")
+    pre = state["preprocessor_"]
+    det.preprocessor_ = None if pre is None else reader.child(pre)
+    if det.preprocessor_ is None:
+        det.mean_ = _vector(reader, state["mean_"], p)
+        det.scale_ = _vector(reader, state["scale_"], p)
+    if "feature_names_in_" in state:
+        names = [str(c) for c in state["feature_names_in_"]]
+        if len(names) != p:
+            raise ValueError(f"{len(names)} feature names for {p} features")
+        det.feature_names_in_ = np.asarray(names, dtype=object)
+    col, row, latent = state["col_stats"], state["row_stats"], state["latent_stats"]
+    if not len(col) == len(row) == len(latent) == n_members:
+        raise ValueError("the per-member statistics do not match the members")
+    det._col_stats = [(_vector(reader, m, p), _vector(reader, s, p)) for m, s in col]
+    det._row_stats = [(_scalar(reader, m), _scalar(reader, s)) for m, s in row]
+    det._latent_stats = []
+    for entry, k in zip(latent, sizes):
+        if entry is None:
+            det._latent_stats.append(None)
+            continue
+        precision = reader.array(entry["precision"])
+        if precision.shape != (k, k):
+            raise ValueError(f"a code precision of shape {precision.shape}, not ({k}, {k})")
+        lat = {"mean": _vector(reader, entry["mean"], k), "precision": precision}
+        rc, rs, c, s = (_scalar(reader, entry[name]) for name in _LATENT_SCALARS)
+        lat.update(rec=(rc, rs), center=c, scale=s)
+        det._latent_stats.append(lat)
+    det.holdout_scores_ = reader.array(state["holdout_scores_"])
+    det.offset_ = float(state["offset_"])
+    det.threshold_ = str(state["threshold_"])
+    det.n_features_in_ = p
+    det.code_sizes_ = sizes
+    det.estimators_ = members
+    det._groups = det._column_groups(p)
