@@ -16,7 +16,6 @@ __all__ = [
     "MAD_TO_SD",
     "OutlierScoresMixin",
     "calibrate_offset",
-    "check_params",
     "code_distribution",
     "feature_shares",
     "mahalanobis",
@@ -112,32 +111,6 @@ class OutlierScoresMixin:
         return np.where(self.decision_function(X) < 0, -1, 1)
 
 
-# ---------------------------------------------------------------------- parameter checks
-def check_params(est, rules) -> None:
-    """Check ``est``'s parameters against ``rules``, in order.
-
-    A rule is ``(param, is_valid, expected)``: ``is_valid(value)`` False (or raising
-    TypeError/ValueError) fails with ``"<Class>: <param> must be <expected>, got
-    <value!r>."``; or a callable ``rule(est)`` returning an error message (prefixed with
-    the class name) or None.
-    """
-    name = type(est).__name__
-    for rule in rules:
-        if callable(rule):
-            message = rule(est)
-            if message:
-                raise ValueError(f"{name}: {message}")
-            continue
-        param, is_valid, expected = rule
-        value = getattr(est, param)
-        try:
-            valid = bool(is_valid(value))
-        except (TypeError, ValueError):
-            valid = False
-        if not valid:
-            raise ValueError(f"{name}: {param} must be {expected}, got {value!r}.")
-
-
 def _contamination_needed(est):
     if est.threshold == "contamination" and est.contamination is None:
         return 'threshold="contamination" needs contamination=<float>.'
@@ -145,8 +118,8 @@ def _contamination_needed(est):
 
 
 def threshold_rules(thresholds: tuple) -> list:
-    """The :func:`check_params` rules of ``threshold``, ``contamination``, ``fpr`` and
-    ``holdout_fraction`` (``thresholds``: the rule names the estimator accepts)."""
+    """The ``_core.params.check_params`` rules of ``threshold``, ``contamination``, ``fpr``
+    and ``holdout_fraction`` (``thresholds``: the rule names the estimator accepts)."""
     return [
         ("threshold", lambda v: v in thresholds, f"one of {thresholds}"),
         (

@@ -1,30 +1,56 @@
 """Declarative parameter checks with one message style.
 
-A rule is ``(name, check, expected)``: ``check(value, estimator)`` says whether the value is
-allowed and ``expected`` completes the message ``"<Class>: <name> must be <expected>, got
-<value>."``. Checks run when ``fit`` starts (``__init__`` only stores, as scikit-learn asks;
-skorch shadows scikit-learn's own ``_validate_params``, so the estimators call these).
+Every estimator of the package lists its parameter rules in one table and calls
+:func:`check_params` when ``fit`` starts (``__init__`` only stores, as scikit-learn asks;
+skorch shadows scikit-learn's own ``_validate_params``, so the estimators call this). A rule is
+a :class:`Rule` ``(name, check, expected, error)``: ``check(value)`` says whether the value is
+allowed (raising TypeError / ValueError counts as no) and ``expected`` completes the message
+``"<Class>: <name> must be <expected>, got <value!r>."``; or a callable ``rule(estimator)`` for
+checks across parameters, returning the message after the class name, or None. Rules run in
+order, so a type rule can come before the range rules that assume the type.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import NamedTuple
 
 
 class Rule(NamedTuple):
+    """``check(value)`` must be true, else ``error``: "<name> must be <expected>"."""
+
     name: str
-    check: object  # (value, estimator) -> bool
+    check: Callable[[object], bool]
     expected: str
+    error: type = ValueError
 
 
 def check_params(estimator, rules) -> None:
-    """Raise ``ValueError`` naming the first parameter of ``estimator`` that breaks a rule."""
+    """Raise the error of the first rule that ``estimator``'s parameters break.
+
+    Parameters
+    ----------
+    estimator : object
+        Read with ``getattr(estimator, rule.name)``.
+    rules : iterable of Rule, 3- or 4-tuples, or callables ``rule(estimator) -> str | None``
+    """
+    owner = type(estimator).__name__
     for rule in rules:
+        if not isinstance(rule, tuple):
+            message = rule(estimator)
+            if message:
+                raise ValueError(f"{owner}: {message}")
+            continue
+        rule = Rule(*rule)
         value = getattr(estimator, rule.name)
-        if not rule.check(value, estimator):
-            fail(estimator, rule.name, rule.expected)
+        try:
+            valid = bool(rule.check(value))
+        except (TypeError, ValueError):
+            valid = False
+        if not valid:
+            raise rule.error(f"{owner}: {rule.name} must be {rule.expected}, got {value!r}.")
 
 
 def fail(estimator, name: str, expected: str):
@@ -38,21 +64,21 @@ def is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def positive_int(value, _=None) -> bool:
+def positive_int(value) -> bool:
     return is_int(value) and value >= 1
 
 
-def auto_or_positive_int(value, _=None) -> bool:
+def auto_or_positive_int(value) -> bool:
     return value == "auto" if isinstance(value, str) else positive_int(value)
 
 
-def auto_or_positive_real(value, _=None) -> bool:
+def auto_or_positive_real(value) -> bool:
     if isinstance(value, str):
         return value == "auto"
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0
 
 
-def non_negative_real(value, _=None) -> bool:
+def non_negative_real(value) -> bool:
     """A finite real >= 0 (NaN and inf refused)."""
     return (
         isinstance(value, numbers.Real)
@@ -65,7 +91,7 @@ def non_negative_real(value, _=None) -> bool:
 def one_of(*allowed):
     """A check accepting exactly the listed strings (and None if listed)."""
 
-    def check(value, _=None) -> bool:
+    def check(value) -> bool:
         if value is None:
             return None in allowed
         return isinstance(value, str) and value in allowed
@@ -73,5 +99,5 @@ def one_of(*allowed):
     return check
 
 
-def open_unit_interval(value, _=None) -> bool:
+def open_unit_interval(value) -> bool:
     return isinstance(value, numbers.Real) and 0 < value < 1

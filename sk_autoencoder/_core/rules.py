@@ -22,20 +22,25 @@ from .params import (
 )
 
 
-def _n_components(value, _) -> bool:
-    return value == "auto" if isinstance(value, str) else auto_or_positive_int(value)
-
-
-def _noise_level(value, est) -> bool:
+def _noise_level(est):
     top = 10 if est.noise == "gaussian" else 1
-    return isinstance(value, numbers.Real) and 0 <= value <= top
+    value = est.noise_level
+    if not (isinstance(value, numbers.Real) and 0 <= value <= top):
+        return (
+            "noise_level must be a noise scale >= 0 (a share in [0, 1] for 'mask' and "
+            f"'swap'), got {value!r}."
+        )
+    return None
 
 
-def _sparsity_target(value, est) -> bool:
-    return est.sparsity != "kl" or open_unit_interval(value)
+def _sparsity_target(est):
+    if est.sparsity == "kl" and not open_unit_interval(est.sparsity_target):
+        value = est.sparsity_target
+        return f"sparsity_target must be a target activation rate in (0, 1), got {value!r}."
+    return None
 
 
-def _image_shape(value, _) -> bool:
+def _image_shape(value) -> bool:
     if value is None:
         return True
     try:
@@ -45,11 +50,11 @@ def _image_shape(value, _) -> bool:
     return len(dims) in (2, 3) and all(isinstance(s, numbers.Integral) and s >= 1 for s in dims)
 
 
-def _mixed_precision(value, _) -> bool:
+def _mixed_precision(value) -> bool:
     return isinstance(value, (bool, np.bool_)) or (isinstance(value, str) and value == "auto")
 
 
-def _hidden_layer_sizes(value, _) -> bool:
+def _hidden_layer_sizes(value) -> bool:
     if value is None:
         return True
     if isinstance(value, numbers.Integral):
@@ -61,7 +66,9 @@ def _hidden_layer_sizes(value, _) -> bool:
 
 
 AUTOENCODER_RULES = (
-    Rule("n_components", _n_components, "'auto' or a positive int (the code size, as in PCA)"),
+    Rule(
+        "n_components", auto_or_positive_int, "'auto' or a positive int (the code size, as in PCA)"
+    ),
     Rule("activation", one_of(*ACTIVATIONS), f"one of {sorted(ACTIVATIONS)}"),
     Rule(
         "loss",
@@ -70,12 +77,8 @@ AUTOENCODER_RULES = (
     ),
     Rule("sparsity", one_of(None, "l1", "kl"), "None, 'l1' or 'kl'"),
     Rule("noise", one_of(None, *NOISE_KINDS), f"None or one of {NOISE_KINDS}"),
-    Rule(
-        "noise_level",
-        _noise_level,
-        "a noise scale >= 0 (a share in [0, 1] for 'mask' and 'swap')",
-    ),
-    Rule("sparsity_target", _sparsity_target, "a target activation rate in (0, 1)"),
+    _noise_level,
+    _sparsity_target,
     Rule("sparsity_weight", non_negative_real, ">= 0"),
     Rule("contractive_weight", non_negative_real, ">= 0"),
     Rule(

@@ -10,10 +10,10 @@ from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils import check_random_state
 
 from .._core.frames import is_dataframe
+from .._core.params import check_params
 from .._scoring import (
     OutlierScoresMixin,
     calibrate_offset,
-    check_params,
     code_distribution,
     feature_shares,
     mahalanobis,
@@ -32,7 +32,7 @@ __all__ = ["AutoencoderOutlierDetector"]
 
 _THRESHOLDS = ("fpr", "mad", "contamination")
 _MODELS = ("ae", "vae")
-# Every parameter check of the detector, in order (see ``_scoring.check_params``).
+# Every parameter check of the detector, in order (see ``_core.params.check_params``).
 _PARAM_RULES = [
     ("model", lambda v: v in _MODELS, f"one of {_MODELS}"),
     *threshold_rules(_THRESHOLDS),

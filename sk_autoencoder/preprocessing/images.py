@@ -8,8 +8,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from .._core.params import check_params
 from .codec import _numpy_dtype
-from .params import _IMAGE_RULES, _check_params
+from .params import _IMAGE_RULES
 
 #: Pixel ranges tried, in order, by ``ImageScaler(max_value="auto")`` for data whose dtype
 #: does not say its range: [0, 1] images, 8-bit and 16-bit pixel values.
@@ -111,7 +112,7 @@ class ImageScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         self
         """
-        _check_params(self, _IMAGE_RULES)
+        check_params(self, _IMAGE_RULES)
         X = self._read(X, reset=True, method="fit")
         if X.min() < 0:
             raise ValueError(

@@ -1,7 +1,7 @@
 """Declarative parameter checks for the preprocessing estimators.
 
 Each estimator lists its rules - parameter, test, expected text, error type - in one table and
-calls :func:`_check_params` at the start of ``fit``. A failed rule raises
+calls :func:`sk_autoencoder._core.params.check_params` at the start of ``fit``. A failed rule raises
 ``"<Class>: <param> must be <expected>, got <value!r>."``. Rules for one parameter run in
 order, so a type rule can come before the range rules that assume the type.
 """
@@ -9,30 +9,10 @@ order, so a type rule can come before the range rules that assume the type.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class _Rule:
-    """One check: ``test(value)`` must be true, else ``error`` saying it must be ``expected``."""
-
-    param: str
-    test: Callable[[object], bool]
-    expected: str
-    error: type = ValueError
-
-
-def _check_params(estimator, rules) -> None:
-    """Raise the error of the first rule that the estimator's parameters break."""
-    owner = type(estimator).__name__
-    for rule in rules:
-        value = getattr(estimator, rule.param)
-        if not rule.test(value):
-            raise rule.error(f"{owner}: {rule.param} must be {rule.expected}, got {value!r}.")
-
+from .._core.params import Rule as _Rule
 
 # --------------------------------------------------------------------------- tests
 

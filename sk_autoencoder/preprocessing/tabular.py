@@ -12,9 +12,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._core.frames import is_dataframe
+from .._core.params import check_params
 from .columns import _CategoricalSpec, _feature_blocks, _NumericSpec
 from .decoding import _to_array, _to_frame
-from .params import _TABULAR_RULES, _check_params
+from .params import _TABULAR_RULES
 from .reading import _read_table, _resolve_kinds, _short, _to_float
 from .running import _RunningStats
 from .state import _preprocessor_state, _restore_preprocessor
@@ -168,7 +169,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self : TabularPreprocessor
             Fitted preprocessor.
         """
-        _check_params(self, _TABULAR_RULES)
+        check_params(self, _TABULAR_RULES)
         columns, n_rows = _read_table(X, fitted=None, method="fit")
         kinds = _resolve_kinds(columns, self.categorical_columns, self.numeric_columns)
         specs, start = [], 0
@@ -221,7 +222,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 "partial_fit cannot continue it; start a new partial_fit sequence on an "
                 "unfitted copy (sklearn.base.clone(preprocessor))."
             )
-        _check_params(self, _TABULAR_RULES)
+        check_params(self, _TABULAR_RULES)
         first = running is None
         columns, n_rows = _read_table(X, fitted=None if first else self, method="partial_fit")
         if first:

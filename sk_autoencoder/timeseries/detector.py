@@ -11,10 +11,10 @@ from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._core.params import check_params
 from .._scoring import (
     OutlierScoresMixin,
     calibrate_offset,
-    check_params,
     feature_shares,
     threshold_rule,
     threshold_rules,
@@ -37,7 +37,7 @@ def _is_int(v) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
-# Every parameter check of the detector, in order (see ``_scoring.check_params``).
+# Every parameter check of the detector, in order (see ``_core.params.check_params``).
 _PARAM_RULES = [
     ("window", lambda v: v is None or (_is_int(v) and v >= 2), "None (automatic) or an int >= 2"),
     ("architecture", lambda v: v in _ARCHITECTURES, f"one of {_ARCHITECTURES}"),

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._core.frames import import_pandas
-from .._scoring import check_params
+from .._core.params import check_params
 from .grid import _Grid, _median_step, _split_time, _to_grid
 
 __all__ = ["SlidingWindows"]
@@ -35,7 +35,7 @@ def _positive_int(v) -> bool:
 
 
 _SCALINGS = ("robust", "standard", None)
-# Every parameter check of SlidingWindows, in order (see ``_scoring.check_params``).
+# Every parameter check of SlidingWindows, in order (see ``_core.params.check_params``).
 _PARAM_RULES = [
     ("window", _positive_int, "a positive int"),
     ("stride", _positive_int, "a positive int"),
