@@ -4,71 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core.frames import is_dataframe, is_series
+from ..timeseries.grid import split_time
 from ._common import _pyplot
-
-
-def _split_series(X):
-    """``(values (T, C) float array, times or None, channel names or None, index)``.
-
-    The same reading of a series as :class:`~sk_autoencoder.SeriesOutlierDetector`'s (a
-    Series or DataFrame with a DatetimeIndex or one datetime column, or an array), with the
-    same errors, kept here so that plotting uses no private name of the detectors.
-    """
-    if is_series(X):
-        import pandas as pd
-
-        times = X.index if isinstance(X.index, pd.DatetimeIndex) else None
-        name = None if X.name is None else [str(X.name)]
-        return _numeric(X.to_frame()), times, name, X.index
-    if is_dataframe(X):
-        import pandas as pd
-
-        time_cols = [c for c in X.columns if pd.api.types.is_datetime64_any_dtype(X[c])]
-        if len(time_cols) > 1:
-            raise ValueError(
-                f"The series has several datetime columns {time_cols}; keep one time column "
-                "(or set it as the index) and pass the others as numbers."
-            )
-        if time_cols:
-            times = pd.DatetimeIndex(X[time_cols[0]])
-            data = X.drop(columns=time_cols)
-        else:
-            times = X.index if isinstance(X.index, pd.DatetimeIndex) else None
-            data = X
-        if data.shape[1] == 0:
-            raise ValueError("The DataFrame has a time column but no value column.")
-        return _numeric(data), times, [str(c) for c in data.columns], X.index
-    X = np.asarray(X)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2:
-        raise ValueError(
-            f"A series must be shaped (n_timestamps,) or (n_timestamps, n_channels), got an "
-            f"array of shape {X.shape}."
-        )
-    if X.dtype.kind not in "biuf":
-        try:
-            X = X.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"The series holds non-numeric values (dtype {X.dtype}); pass numbers, or a "
-                "DataFrame with a datetime time column."
-            ) from exc
-    return X.astype(np.float64), None, None, None
-
-
-def _numeric(df) -> np.ndarray:
-    import pandas as pd
-
-    for c in df.columns:
-        if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])):
-            raise ValueError(
-                f"Column {c!r} is not numeric (dtype {df[c].dtype}). If it holds times, parse "
-                f"it first, e.g. pd.read_csv(..., parse_dates=[{str(c)!r}]) or "
-                f"df[{str(c)!r}] = pd.to_datetime(df[{str(c)!r}]); otherwise drop it."
-            )
-    return df.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def plot_series_anomalies(detector, X, *, max_channels=4, title=None, figsize=(10, 5)):
@@ -82,7 +19,7 @@ def plot_series_anomalies(detector, X, *, max_channels=4, title=None, figsize=(1
     shaded in both. Returns the matplotlib Figure.
     """
     plt = _pyplot()
-    values, times, names, _ = _split_series(X)
+    values, times, names, _ = split_time(X)
     x = np.arange(len(values)) if times is None else np.asarray(times)
     order = np.argsort(x, kind="stable")
     anomaly = -np.asarray(detector.score_samples(X), dtype=float)

@@ -27,8 +27,13 @@ class _Grid:
         self.times, self.index = times, index
 
 
-def _split_time(X):
-    """``(values (T, C) float array, times or None, channel names or None, index)``."""
+def split_time(X):
+    """Read a series: ``(values (T, C) float array, times or None, channel names or None,
+    index)``.
+
+    A Series or DataFrame with a DatetimeIndex or one datetime column, or an array of shape
+    (T,) or (T, C); the detector, the windowing and the series plot all read series this way.
+    """
     if is_series(X):
         pd = import_pandas("A pandas series")
 

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._core.frames import import_pandas
 from .._core.params import check_params
-from .grid import _Grid, _median_step, _split_time, _to_grid
+from .grid import _Grid, _median_step, _to_grid, split_time
 
 __all__ = ["SlidingWindows"]
 
@@ -97,7 +97,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         check_params(self, _PARAM_RULES)
 
     def _grid(self, X, fit: bool) -> _Grid:
-        values, times, names, index = _split_time(X)
+        values, times, names, index = split_time(X)
         if len(values) == 0:
             raise ValueError("The series is empty.")
         if fit:
