@@ -125,6 +125,13 @@ class AutoencoderTransformer(BaseAutoencoder):
         (``train_reconstruction``, ``train_sparsity``, ``train_contractive``).
     n_components_ : int
         The resolved code size.
+    batch_size_ : int
+        The resolved training batch size (``batch_size="auto"`` made concrete).
+    max_epochs_ : int
+        The resolved number of epochs (``max_epochs="auto"`` made concrete; early stopping
+        may end training sooner, see ``history_``).
+    lr_ : float
+        The resolved peak learning rate (``lr="auto"`` made concrete).
     image_shape_ : tuple or None
         The layout of one sample, ``(C, H, W)`` or ``(C, L)``, when known.
     n_features_in_ : int

@@ -451,3 +451,21 @@ def test_history_has_one_entry_per_epoch():
     assert [h["epoch"] for h in ae.history] == [1, 2, 3]
     assert all(h["dur"] > 0 for h in ae.history)
     assert copy.deepcopy(ae).history[-1, "train_loss"] == ae.history[-1, "train_loss"]
+
+
+@pytest.mark.parametrize("cls", [AutoencoderTransformer, VAEGenerator])
+def test_resolved_settings_are_public_fitted_attributes(cls):
+    X = np.random.default_rng(0).normal(size=(2000, 4)).astype(np.float32)
+    est = cls(n_components=2, max_epochs="auto", early_stopping=False, random_state=0)
+    assert not hasattr(est, "batch_size_") and not hasattr(est, "lr_")
+    est.set_params(max_epochs=2).fit(X)  # explicit epochs: resolved as given
+    assert est.max_epochs_ == 2 and len(est.history) == 2
+    # batch_size="auto": n_train / 64 rounded to a power of two (2000 rows -> 32)
+    assert est.batch_size_ == 32
+    assert est.history[0, "batches", 0, "train_batch_size"] == 32
+    # lr="auto": 0.03 * sqrt(batch / 1024), the optimizer's base learning rate
+    assert est.lr_ == pytest.approx(0.03 * (32 / 1024) ** 0.5)
+    assert est.optimizer_.param_groups[0]["initial_lr"] == pytest.approx(est.lr_)
+    auto = cls(n_components=2, batch_size=500, lr=0.01, random_state=0).fit(X[:500])
+    # 500 rows, 10% held out -> 450 training rows in one batch: 3000 steps capped at 500 epochs
+    assert auto.batch_size_ == 500 and auto.max_epochs_ == 500 and auto.lr_ == 0.01
