@@ -205,7 +205,7 @@ def synthetic_check(
     return {"variants": chosen, "seeds": list(seeds), "results": out}
 
 
-def main(argv=None) -> dict:
+def _parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     ap.add_argument("--out", default=None, help="write the results as JSON here")
@@ -224,25 +224,15 @@ def main(argv=None) -> dict:
         action="store_true",
         help="the synthetic check of the default scoring only (not every variant)",
     )
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
-    import torch
 
-    if args.synthetic:
-        payload = synthetic_check(
-            Path(args.data_dir),
-            args.series,
-            seeds=tuple(range(args.seeds)),
-            architecture=args.architecture,
-            variants=[DEFAULT_VARIANT] if args.default_only else list(VARIANTS),
-            peers=not args.no_peers,
-        )
-        payload["machine"] = machine_info() | {"torch_threads": torch.get_num_threads()}
-        if args.out:
-            print(f"wrote {write_json(payload, args.out)}")
-        return payload
+def _mean(d, key):
+    return float(np.mean([v[key] for v in d.values()])) if d else None
 
-    params = {"architecture": args.architecture}
+
+def _evaluate_labelled(args, params):
+    """Our detector (and the peers) on each labelled series: ``(results, peers)``."""
     results, peers = {}, {"iforest_w64": {}, "rolling_zscore": {}}
     for name in args.series:
         df, y, windows = load_series(Path(args.data_dir), name)
@@ -262,13 +252,10 @@ def main(argv=None) -> dict:
             f"false intervals {r['false_intervals']}, fit {r['fit_seconds']:.1f} s",
             flush=True,
         )
+    return results, peers
 
-    def mean(d, key):
-        return float(np.mean([v[key] for v in d.values()])) if d else None
 
-    header = ["series", "window", "ROC-AUC", "AP", "windows hit", "false intervals", "fit s"]
-    if not args.no_peers:
-        header += ["IForest AUC / AP", "rolling z AUC / AP"]
+def _series_rows(results, peers, no_peers: bool) -> list:
     rows = []
     for name, r in results.items():
         row = [
@@ -280,14 +267,19 @@ def main(argv=None) -> dict:
             r["false_intervals"],
             fmt(r["fit_seconds"], ".1f"),
         ]
-        if not args.no_peers:
+        if not no_peers:
             for peer in ("iforest_w64", "rolling_zscore"):
                 p = peers[peer][name]
                 row.append(f"{p['roc_auc']:.3f} / {p['average_precision']:.3f}")
         rows.append(row)
+    return rows
+
+
+def _summary(results, peers, no_peers: bool):
+    """``(summary, mean_row)``: the means over the series, as a dict and a table row."""
     summary = {
-        "roc_auc": mean(results, "roc_auc"),
-        "average_precision": mean(results, "average_precision"),
+        "roc_auc": _mean(results, "roc_auc"),
+        "average_precision": _mean(results, "average_precision"),
         "series_all_windows_hit": int(sum(r["hit_share"] == 1.0 for r in results.values())),
         "max_false_intervals": int(max(r["false_intervals"] for r in results.values())),
     }
@@ -298,14 +290,44 @@ def main(argv=None) -> dict:
         fmt(summary["average_precision"], ".3f"),
     ]
     mean_row += [f"all hit in {summary['series_all_windows_hit']}/{len(results)}", "", ""]
-    if not args.no_peers:
+    if not no_peers:
         for peer in ("iforest_w64", "rolling_zscore"):
             d = peers[peer]
-            mean_row.append(f"{mean(d, 'roc_auc'):.3f} / {mean(d, 'average_precision'):.3f}")
+            mean_row.append(f"{_mean(d, 'roc_auc'):.3f} / {_mean(d, 'average_precision'):.3f}")
             summary[peer] = {
-                "roc_auc": mean(d, "roc_auc"),
-                "average_precision": mean(d, "average_precision"),
+                "roc_auc": _mean(d, "roc_auc"),
+                "average_precision": _mean(d, "average_precision"),
             }
+    return summary, mean_row
+
+
+def main(argv=None) -> dict:
+    args = _parse_args(argv)
+
+    import torch
+
+    if args.synthetic:
+        payload = synthetic_check(
+            Path(args.data_dir),
+            args.series,
+            seeds=tuple(range(args.seeds)),
+            architecture=args.architecture,
+            variants=[DEFAULT_VARIANT] if args.default_only else list(VARIANTS),
+            peers=not args.no_peers,
+        )
+        payload["machine"] = machine_info() | {"torch_threads": torch.get_num_threads()}
+        if args.out:
+            print(f"wrote {write_json(payload, args.out)}")
+        return payload
+
+    params = {"architecture": args.architecture}
+    results, peers = _evaluate_labelled(args, params)
+
+    header = ["series", "window", "ROC-AUC", "AP", "windows hit", "false intervals", "fit s"]
+    if not args.no_peers:
+        header += ["IForest AUC / AP", "rolling z AUC / AP"]
+    rows = _series_rows(results, peers, args.no_peers)
+    summary, mean_row = _summary(results, peers, args.no_peers)
     rows.append(mean_row)
     print()
     print(f"SeriesOutlierDetector(random_state=0, architecture={args.architecture!r})")

@@ -1,5 +1,7 @@
-"""What both outlier detectors share: robust statistics, the code-space distance, threshold
-rules, per-feature shares and scikit-learn's outlier methods.
+"""What both outlier detectors share.
+
+Robust statistics, the code-space distance, threshold rules, per-feature shares and scikit-learn's
+outlier methods.
 
 :class:`~sk_autoencoder.AutoencoderOutlierDetector` (tables) and
 :class:`~sk_autoencoder.SeriesOutlierDetector` (series) score differently but normalise,
@@ -30,8 +32,11 @@ MAD_TO_SD = 1.4826
 
 # ---------------------------------------------------------------------- robust statistics
 def robust_center_scale(ref: np.ndarray, axis: int = 0):
-    """Median and MAD-based scale of ``ref`` along ``axis``; a zero scale (constant errors)
-    is lifted to a small share of the mean scale, so constant columns give finite z-scores."""
+    """Median and MAD-based scale of ``ref`` along ``axis``.
+
+    A zero scale (constant errors) is lifted to a small share of the mean scale, so constant columns
+    give finite z-scores.
+    """
     med = np.median(ref, axis=axis)
     mad = np.median(np.abs(ref - med), axis=axis) * MAD_TO_SD
     floor = 1e-2 * float(np.mean(mad)) if np.size(mad) else 0.0
@@ -40,8 +45,11 @@ def robust_center_scale(ref: np.ndarray, axis: int = 0):
 
 # ---------------------------------------------------------------------- code-space distance
 def code_distribution(codes: np.ndarray):
-    """Mean and precision (pseudo-inverse of the covariance, its diagonal lifted by a
-    millionth of the mean variance) of codes ``(n, k)``."""
+    """Mean and precision of codes ``(n, k)``.
+
+    The precision is the pseudo-inverse of the covariance, its diagonal lifted by a millionth of the
+    mean variance.
+    """
     mu = codes.mean(axis=0)
     cov = np.atleast_2d(np.cov(codes, rowvar=False))
     cov += (1e-6 * np.trace(cov) / len(cov) + 1e-9) * np.eye(len(cov))
@@ -63,8 +71,9 @@ def threshold_rule(est) -> str:
 def calibrate_offset(
     rule: str, scores, *, fpr, mad_k, contamination, contamination_of_normality=False
 ) -> float:
-    """``offset_`` (a threshold on ``score_samples = -anomaly``) for ``rule`` from anomaly
-    ``scores`` (higher = more anomalous).
+    """The ``offset_`` of ``rule`` from anomaly ``scores`` (higher = more anomalous).
+
+    ``offset_`` is a threshold on ``score_samples = -anomaly``.
 
     - ``"fpr"``: minus the ``1 - fpr`` quantile, so about ``fpr`` of rows like ``scores``
       are flagged;
@@ -87,16 +96,20 @@ def calibrate_offset(
 
 # ---------------------------------------------------------------------- explanations
 def feature_shares(contrib: np.ndarray) -> np.ndarray:
-    """Each feature's share of its row's non-negative contributions ``(n, p)``; uniform
-    (``1 / p``) in rows where every contribution is 0."""
+    """Each feature's share of its row's non-negative contributions ``(n, p)``.
+
+    Uniform (``1 / p``) in rows where every contribution is 0.
+    """
     total = contrib.sum(axis=1, keepdims=True)
     p = contrib.shape[1]
     return np.where(total > 0, contrib / np.where(total > 0, total, 1), 1.0 / p)
 
 
 class OutlierScoresMixin:
-    """scikit-learn's outlier methods from ``reconstruction_error`` (higher = more anomalous)
-    and the fitted threshold ``offset_``."""
+    """Scikit-learn's outlier methods from ``reconstruction_error`` and ``offset_``.
+
+    ``reconstruction_error`` is higher for more anomalous rows; ``offset_`` is the fitted threshold.
+    """
 
     def score_samples(self, X) -> np.ndarray:
         """Normality score of each sample (higher = more normal): ``-reconstruction_error(X)``."""
@@ -118,8 +131,11 @@ def _contamination_needed(est):
 
 
 def threshold_rules(thresholds: tuple) -> list:
-    """The ``_core.params.check_params`` rules of ``threshold``, ``contamination``, ``fpr``
-    and ``holdout_fraction`` (``thresholds``: the rule names the estimator accepts)."""
+    """The ``_core.params.check_params`` rules of the threshold parameters.
+
+    The parameters are ``threshold``, ``contamination``, ``fpr`` and ``holdout_fraction``
+    (``thresholds``: the rule names the estimator accepts).
+    """
     return [
         ("threshold", lambda v: v in thresholds, f"one of {thresholds}"),
         (

@@ -121,6 +121,7 @@ class TrainingCheckpoint(Checkpoint):
 
     @property
     def f_history_(self):
+        """Path of the history file in the checkpoint being written or the current one."""
         if self.f_history is None:
             return None
         return os.path.join(self._target_dir(), self.fn_prefix + self.f_history)
@@ -132,6 +133,7 @@ class TrainingCheckpoint(Checkpoint):
         net.save_params(**{f_name: f})
 
     def save_model(self, net):
+        """Write a checkpoint folder and make it the current one (on the main process only)."""
         if not is_main_process():
             return
         name = f"epoch-{len(net.history):06d}"
@@ -195,11 +197,13 @@ class LoadTrainingState(LoadInitState):
         super().__init__(checkpoint)
 
     def initialize(self):
+        """Reset the planned stop (skorch callback hook)."""
         super().initialize()
         self.stop_at_ = None
         return self
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
+        """Load the current checkpoint, if any, with its RNG, early-stopping and schedule state."""
         if self.did_load_:
             return
         latest = self.checkpoint.latest_dir()
@@ -227,12 +231,14 @@ class LoadTrainingState(LoadInitState):
         self.stop_at_ = int(getattr(net, "_max_epochs", net.max_epochs))
 
     def on_epoch_begin(self, net, **kwargs):
+        """End a run resumed after its last epoch without training again."""
         if self.stop_at_ is not None and len(net.history) > self.stop_at_:
             # Killed after the last checkpoint of a finished run: nothing is left to train.
             net.history.pop()
             raise KeyboardInterrupt
 
     def on_epoch_end(self, net, **kwargs):
+        """End training once the planned number of epochs is reached."""
         # skorch's way to end training early (as EarlyStopping does).
         if self.stop_at_ is not None and len(net.history) >= self.stop_at_:
             raise KeyboardInterrupt

@@ -185,8 +185,10 @@ def _full_table(df, out: Path, seed: int) -> dict:
 
 
 def _tutorial_autoencoder(X: np.ndarray, seed: int):
-    """The usual tutorial recipe: 17-16-3-16-17, ReLU, sigmoid output, 20 full-batch Adam
-    steps at lr 0.003 on the MSE. Returns (encode, reconstruct) functions."""
+    """The usual tutorial recipe: 17-16-3-16-17, ReLU, sigmoid output.
+
+    20 full-batch Adam steps at lr 0.003 on the MSE. Returns (encode, reconstruct) functions.
+    """
     import torch
     from torch import nn
 

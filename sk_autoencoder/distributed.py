@@ -80,8 +80,10 @@ def init_distributed(backend: str | None = None) -> tuple[int, int, int]:
 
 
 def device_for_rank() -> str:
-    """``"cuda:LOCAL_RANK"`` when CUDA is available, else ``"cpu"``: the ``device`` to give
-    the estimator in a launched process."""
+    """The ``device`` to give the estimator in a launched process.
+
+    ``"cuda:LOCAL_RANK"`` when CUDA is available, else ``"cpu"``.
+    """
     return f"cuda:{distributed_env()[2]}" if torch.cuda.is_available() else "cpu"
 
 
@@ -120,8 +122,11 @@ class ShardedBatches:
 
 
 class _DataParallel(DistributedDataParallel):
-    """``DistributedDataParallel`` that also answers the wrapped module's own attributes
-    (``encode``, ``decode``, ...), which the estimators' loss terms use."""
+    """``DistributedDataParallel`` that also answers the wrapped module's attributes.
+
+    The module's own attributes (``encode``, ``decode``, ...) are the ones the estimators' loss
+    terms use.
+    """
 
     def __getattr__(self, name):
         try:
@@ -145,6 +150,7 @@ class DistributedTraining(Callback):
         self.backend = backend
 
     def initialize(self):
+        """Join the process group (skorch callback hook); a single process stays inactive."""
         # Called by net.initialize() before the module is built: joining the group here also
         # sets the CUDA device of this process before the module is moved to it.
         self.rank_, self.world_size_, _ = init_distributed(self.backend)
@@ -154,6 +160,7 @@ class DistributedTraining(Callback):
         return self
 
     def on_train_begin(self, net, **kwargs):
+        """Wrap the module for data-parallel training and shard the batches of each process."""
         if not self.active_:
             return
         seed = getattr(net, "random_state", None)
@@ -180,6 +187,7 @@ class DistributedTraining(Callback):
             self._verbose, net.verbose = net.verbose, 0
 
     def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
+        """Record the loss of the global batch, the same on every process."""
         if not self.active_ or not training or loss is None:
             return
         # The loss of the global batch (the mean of the processes' equal shares), recorded
@@ -189,6 +197,7 @@ class DistributedTraining(Callback):
         net.history.record_batch("train_loss", total.item() / self.world_size_)
 
     def on_train_end(self, net, **kwargs):
+        """Unwrap the module and restore what ``on_train_begin`` changed."""
         if not self.active_ or self._plain_module is None:
             return
         net.module_ = self._plain_module

@@ -198,11 +198,19 @@ def _split_steps(estimator):
     return [], estimator
 
 
-def _reset_in_place(estimator) -> None:
-    """Return ``estimator`` to its unfitted state, keeping the object (and its parameters)."""
-    fresh = clone(estimator)
-    vars(estimator).clear()
-    vars(estimator).update(vars(fresh))
+def _reset_streamable(steps) -> None:
+    """Check every step has ``partial_fit``, then reset each, in place, to its unfitted state."""
+    for step in steps:
+        if not hasattr(step, "partial_fit"):
+            raise TypeError(
+                f"{type(step).__name__} has no partial_fit, so it cannot learn from a stream; "
+                "use estimators that do (TabularPreprocessor, StandardScaler, the "
+                "autoencoders) or fit it on a sample that fits in memory."
+            )
+    for step in steps:
+        fresh = clone(step)
+        vars(step).clear()
+        vars(step).update(vars(fresh))
 
 
 def fit_parquet(
@@ -265,15 +273,7 @@ def fit_parquet(
     if source.num_rows == 0:
         raise ValueError(f"{str(path)!r} holds no rows; fit_parquet needs at least one.")
     transformers, final = _split_steps(estimator)
-    for step in (*transformers, final):
-        if not hasattr(step, "partial_fit"):
-            raise TypeError(
-                f"{type(step).__name__} has no partial_fit, so it cannot learn from a stream; "
-                "use estimators that do (TabularPreprocessor, StandardScaler, the "
-                "autoencoders) or fit it on a sample that fits in memory."
-            )
-    for step in (*transformers, final):
-        _reset_in_place(step)
+    _reset_streamable((*transformers, final))
     as_frame = bool(transformers)
 
     # 1. Preprocessing: one pass per step, each on the output of the steps before it.

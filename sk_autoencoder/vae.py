@@ -222,7 +222,10 @@ class VAEGenerator(BaseAutoencoder):
         return self._batched(lambda m, xb: score(m, xb, eps), X).double().cpu().numpy()
 
     def _log_px_draws(self, module, xb, q, eps):
-        """log p(x | z_j) for draws ``z_j = mu + std * eps_j`` of ``q``: shape (draws, batch)."""
+        """Log-likelihoods ``log p(x | z_j)`` of draws ``z_j = mu + std * eps_j`` of ``q``.
+
+        Shape (draws, batch).
+        """
         out = []
         for chunk in eps.split(_DRAWS_PER_CHUNK):
             z = q.draws(chunk)  # (c, batch, k)

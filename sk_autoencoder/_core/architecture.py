@@ -54,17 +54,21 @@ class MLPArchitecture:
         return False  # small MLP products gain nothing from bfloat16
 
     def hidden_sizes(self, hidden_layer_sizes, n_features: int, n_components: int) -> list[int]:
-        """Encoder widths (the decoder mirrors them). Default: two layers, the first
-        ``8 * n_features`` rounded to a power of two in [64, 256], the second half of it,
-        never narrower than twice the code."""
+        """Encoder widths (the decoder mirrors them).
+
+        Default: two layers, the first ``8 * n_features`` rounded to a power of two in [64, 256],
+        the second half of it, never narrower than twice the code.
+        """
         if hidden_layer_sizes is None:
             first = int(np.clip(2 ** round(math.log2(8 * n_features)), 64, 256))
             return [max(first, 2 * n_components), max(first // 2, 2 * n_components)]
         return _int_list(hidden_layer_sizes)
 
     def build(self, hidden_layer_sizes, n_features, n_components, n_code_out, activation, shape):
-        """``(encoder, decoder)``: ``(batch, d) -> (batch, n_code_out)`` and
-        ``(batch, k) -> (batch, d)``."""
+        """The ``(encoder, decoder)`` pair of this architecture.
+
+        ``(batch, d) -> (batch, n_code_out)`` and ``(batch, k) -> (batch, d)``.
+        """
         hidden = self.hidden_sizes(hidden_layer_sizes, n_features, n_components)
         encoder = build_mlp([n_features, *hidden, n_code_out], activation)
         decoder = build_mlp([n_components, *hidden[::-1], n_features], activation)
@@ -81,8 +85,11 @@ class ConvArchitecture(MLPArchitecture):
     max_auto_batch = 64
 
     def default_n_components(self, n_features: int) -> int:
-        """Four times the square root of the number of values rounded to a power of two in
-        [8, 128] (128 for 28 x 28 images, 32 for 8 x 8 ones or windows of 64)."""
+        """Default code size: ``4 * sqrt(n_features)`` as a power of two in [8, 128].
+
+        Four times the square root of the number of values rounded to a power of two in [8, 128]
+        (128 for 28 x 28 images, 32 for 8 x 8 ones or windows of 64).
+        """
         return int(np.clip(2 ** round(math.log2(4 * math.sqrt(n_features))), 8, 128))
 
     def default_loss(self, lo: float, hi: float) -> str:

@@ -282,9 +282,11 @@ class BaseAutoencoder(
         return self
 
     def _auto_lr(self) -> float:
-        """``lr="auto"``: 0.03 at batches of 1,024 rows, scaled by the square root of the batch
-        size (0.005 at 32) - the peak of the one-cycle schedule; 0.003 for convolutional
-        models (batches of 32 to 64 rows)."""
+        """The learning rate of ``lr="auto"``: the peak of the one-cycle schedule.
+
+        0.03 at batches of 1,024 rows, scaled by the square root of the batch size (0.005 at 32);
+        0.003 for convolutional models (batches of 32 to 64 rows).
+        """
         return self._architecture.auto_lr(self._batch_size)
 
     def initialize_criterion(self):
@@ -334,17 +336,23 @@ class BaseAutoencoder(
         return device_type(self.device)
 
     def _mixed_precision(self) -> bool:
-        """``mixed_precision="auto"``: bfloat16 autocast where the architecture gains from it
-        (conv) and the hardware computes in bfloat16 natively (a CUDA GPU that supports it, a
-        CPU with AVX512-BF16 or AMX); off for the MLP, whose small products gain nothing."""
+        """Whether to train under bfloat16 autocast (the ``mixed_precision`` parameter, resolved).
+
+        ``mixed_precision="auto"``: bfloat16 autocast where the architecture gains from it (conv)
+        and the hardware computes in bfloat16 natively (a CUDA GPU that supports it, a CPU with
+        AVX512-BF16 or AMX); off for the MLP, whose small products gain nothing.
+        """
         if self.mixed_precision != "auto":
             return bool(self.mixed_precision)
         return self._architecture.mixed_precision_by_default(self._device_type())
 
     @contextlib.contextmanager
     def _concrete_device(self):
-        """skorch reads ``self.device`` itself (module placement, loading a checkpoint); within
-        this block it holds the resolved device, and the parameter is restored afterwards."""
+        """Hold the resolved device in ``self.device`` within this block.
+
+        skorch reads ``self.device`` itself (module placement, loading a checkpoint); the
+        parameter is restored afterwards.
+        """
         param = self.device
         self.device = resolve_device(param)
         try:

@@ -9,9 +9,12 @@ import torch
 
 
 def resolve_device(device):
-    """``"auto"``: ``"cuda"`` when PyTorch sees a CUDA GPU (``"cuda:LOCAL_RANK"`` in a process
-    started by torchrun / accelerate), else ``"cpu"``; any other value (``"cpu"``,
-    ``"cuda:1"``, ``None``) is returned unchanged."""
+    """The device a ``device`` parameter means.
+
+    ``"auto"``: ``"cuda"`` when PyTorch sees a CUDA GPU (``"cuda:LOCAL_RANK"`` in a process started
+    by torchrun / accelerate), else ``"cpu"``; any other value (``"cpu"``, ``"cuda:1"``, ``None``)
+    is returned unchanged.
+    """
     if isinstance(device, str) and device == "auto":
         if not torch.cuda.is_available():
             return "cpu"
@@ -28,8 +31,10 @@ def device_type(device) -> str:
 
 @functools.cache
 def cpu_has_bf16() -> bool:
-    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX); asked once per
-    process (``infer`` consults it at every training batch of a conv model)."""
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX).
+
+    Asked once per process (``infer`` consults it at every training batch of a conv model).
+    """
     try:
         return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except Exception:  # private helpers; absent in some builds

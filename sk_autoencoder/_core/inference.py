@@ -20,8 +20,9 @@ class InferenceMixin:
     """Prediction-time methods shared by both autoencoders."""
 
     def _batched(self, fn, X: np.ndarray) -> torch.Tensor:
-        """Concatenated ``fn(module, batch)`` over prediction batches of ``X``, in eval mode
-        without gradients.
+        """Concatenated ``fn(module, batch)`` over prediction batches of ``X``.
+
+        Runs in eval mode without gradients.
 
         float64 input runs through a float64 copy of the module: a row's result then does not
         depend on which other rows share its batch (float32 matrix kernels round differently
@@ -62,8 +63,9 @@ class InferenceMixin:
         return output_activation(module.decode(z), self._blocks)
 
     def inverse_transform(self, X) -> np.ndarray:
-        """Decode codes (n_samples, n_components) to the input space (n_samples, n_features),
-        or to images in the layout ``fit`` saw.
+        """Decode codes (n_samples, n_components) to the input space (n_samples, n_features).
+
+        A model fitted on images returns images in the layout ``fit`` saw.
 
         Binary columns come back as probabilities, categorical blocks as per-level
         probabilities (a :class:`TabularPreprocessor` turns them back into categories).
@@ -72,9 +74,11 @@ class InferenceMixin:
         return self._to_layout(self._out(self._batched(self._decode_mean, Z), Z))
 
     def denoise(self, X) -> np.ndarray:
-        """Reconstruct ``X`` through the code: ``inverse_transform(transform(X))`` in ``X``'s
-        own layout. For a model trained with ``noise=...`` on clean data this removes that kind
-        of noise from new inputs."""
+        """Reconstruct ``X`` through the code, in ``X``'s own layout.
+
+        This is ``inverse_transform(transform(X))``. For a model trained with ``noise=...`` on clean
+        data this removes that kind of noise from new inputs.
+        """
         check_is_fitted(self)
         _, layout = self._image_layout(X)
         X = self._check_input(X)
@@ -85,9 +89,11 @@ class InferenceMixin:
         return self._to_layout(self._out(self._batched(reconstruct, X), X), layout)
 
     def interpolate(self, x_a, x_b, n_steps: int = 8) -> np.ndarray:
-        """Decode ``n_steps`` codes on the straight line from the code of ``x_a`` to that of
-        ``x_b`` (two single samples, in any accepted layout); shape (n_steps, ...) in the
-        layout ``fit`` saw."""
+        """Decode ``n_steps`` codes on the straight line from ``x_a``'s code to ``x_b``'s.
+
+        ``x_a`` and ``x_b`` are two single samples, in any accepted layout; the result has shape
+        (n_steps, ...) in the layout ``fit`` saw.
+        """
         check_is_fitted(self)
         if int(n_steps) < 2:
             raise ValueError(f"n_steps must be >= 2, got {n_steps}.")
@@ -102,8 +108,9 @@ class InferenceMixin:
         return self.inverse_transform((1 - t) * codes[:1] + t * codes[1:])
 
     def reconstruction_error(self, X, per_feature: bool = False) -> np.ndarray:
-        """Reconstruction error of each row (higher = worse), decoded from the code of
-        :meth:`transform`.
+        """Reconstruction error of each row (higher = worse).
+
+        Decoded from the code of :meth:`transform`.
 
         Returns the mean over columns of the per-column loss (squared error for numeric
         columns, cross-entropy for binary and categorical ones), shape (n_samples,); with
@@ -119,6 +126,8 @@ class InferenceMixin:
         return err if per_feature else err.mean(axis=1)
 
     def score(self, X, y=None) -> float:
-        """Mean of :meth:`score_samples` (higher is better), as ``PCA.score``; ``GridSearchCV``
-        uses it when no ``scoring`` is given."""
+        """Mean of :meth:`score_samples` (higher is better), as ``PCA.score``.
+
+        ``GridSearchCV`` uses it when no ``scoring`` is given.
+        """
         return float(np.mean(self.score_samples(X)))

@@ -14,8 +14,10 @@ from ..modules import contractive_penalty, corrupt, kl_sparsity, l1_sparsity
 
 
 class SparsityPenalty:
-    """``sparsity="l1"``: mean absolute code; ``"kl"``: KL to the target rate
-    ``sparsity_target``."""
+    """The sparsity penalty on the code.
+
+    ``sparsity="l1"``: mean absolute code; ``"kl"``: KL to the target rate ``sparsity_target``.
+    """
 
     name = "sparsity"
 
@@ -61,8 +63,11 @@ def penalty_terms(est, code: torch.Tensor, x_in: torch.Tensor, training: bool) -
 
 
 def training_input(est, x: torch.Tensor) -> torch.Tensor:
-    """The input a training batch is encoded from: corrupted when ``noise`` is set
-    (denoising), and with a gradient path when the contractive penalty needs one."""
+    """The input a training batch is encoded from.
+
+    Corrupted when ``noise`` is set (denoising), and with a gradient path when the contractive
+    penalty needs one.
+    """
     if est.noise:
         if est._blocks.all_binary:
             value_range = (0.0, 1.0)

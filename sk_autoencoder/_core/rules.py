@@ -110,8 +110,11 @@ AUTOENCODER_RULES = (
 
 
 def check_data_dependent_params(est, n_features: int) -> None:
-    """Checks that need the data or the hardware: the image layout against the columns, the
-    layout a conv model needs, bfloat16 on this GPU and the data range of ``loss='bce'``."""
+    """Checks that need the data or the hardware.
+
+    The image layout against the columns, the layout a conv model needs, bfloat16 on this GPU and
+    the data range of ``loss='bce'``.
+    """
     name = type(est).__name__
     shape = est.image_shape_
     if shape is not None and math.prod(shape) != n_features:

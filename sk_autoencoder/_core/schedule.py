@@ -22,9 +22,12 @@ MIN_VALIDATION_ROWS = 10
 
 
 class WarmupCosine:
-    """Learning-rate multiplier for ``LambdaLR``: a linear warm-up over the first 5% of the
-    steps, then a cosine decay to 1% of ``lr`` (a one-cycle schedule; Smith & Topin, 2017).
-    Past ``total_steps`` it stays at the floor, so extra ``partial_fit`` steps are safe."""
+    """Learning-rate multiplier for ``LambdaLR``: warm-up, then cosine decay.
+
+    A linear warm-up over the first 5% of the steps, then a cosine decay to 1% of ``lr`` (a
+    one-cycle schedule; Smith & Topin, 2017). Past ``total_steps`` it stays at the floor, so extra
+    ``partial_fit`` steps are safe.
+    """
 
     def __init__(self, total_steps: int, warmup: float = 0.05, floor: float = 0.01):
         self.total_steps = max(1, int(total_steps))
@@ -51,7 +54,7 @@ def auto_max_epochs(n_train: int, batch_size: int) -> int:
 
 
 def one_cycle_callback(total_steps: int) -> LRScheduler:
-    """skorch callback stepping :class:`WarmupCosine` at every batch."""
+    """A skorch callback stepping :class:`WarmupCosine` at every batch."""
     return LRScheduler(
         torch.optim.lr_scheduler.LambdaLR,
         lr_lambda=WarmupCosine(total_steps),

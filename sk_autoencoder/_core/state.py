@@ -54,8 +54,11 @@ class FittedStateMixin:
         self._n_features_out = self.n_components_
 
     def _resolve_n_components(self, n_features: int) -> int:
-        """``n_components="auto"``: the architecture's default (2 for the MLP, a code to plot;
-        ``4 * sqrt(d)`` rounded to a power of two in [8, 128] for ``conv``)."""
+        """The code size of ``n_components="auto"``: the architecture's default.
+
+        2 for the MLP, a code to plot; ``4 * sqrt(d)`` rounded to a power of two in [8, 128] for
+        ``conv``.
+        """
         if self.n_components != "auto":
             return int(self.n_components)
         return self._architecture.default_n_components(n_features)
@@ -103,8 +106,11 @@ class FittedStateMixin:
         self._blocks.to(self._device)
 
     def _check_weight_shapes(self, saved: dict) -> None:
-        """Build the module on the meta device (no memory) and compare its shapes with the
-        saved tensors, so absurd saved sizes are refused before any allocation."""
+        """Compare the saved tensors' shapes with the module's, built on the meta device.
+
+        The module is built on the meta device (no memory), so absurd saved sizes are refused before
+        any allocation.
+        """
         with torch.device("meta"):
             shapes = {k: tuple(v.shape) for k, v in self._build_module().state_dict().items()}
         found = {k: tuple(v.shape) for k, v in saved.items()}

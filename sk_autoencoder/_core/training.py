@@ -126,11 +126,13 @@ class TrainingMixin:
         self._resolve_schedule(X.shape[0])
 
     def _resolve_schedule(self, n_samples: int, single_pass: bool = False) -> None:
-        """Validation split, batch size and epochs for ``n_samples`` rows. ``"auto"``: batches
-        of ``n_train / 64`` rows (a power of two in [32, 1024]; [32, 64] for conv) and enough
-        epochs for about 3,000 optimizer steps (20 to 500). ``single_pass``: a stream of
-        ``n_samples`` rows in all (``partial_fit(n_samples_total=...)``), so the schedule spans
-        one epoch. The results are the fitted ``batch_size_`` and ``max_epochs_``."""
+        """Validation split, batch size and epochs for ``n_samples`` rows.
+
+        ``"auto"``: batches of ``n_train / 64`` rows (a power of two in [32, 1024]; [32, 64] for
+        conv) and enough epochs for about 3,000 optimizer steps (20 to 500). ``single_pass``: a
+        stream of ``n_samples`` rows in all (``partial_fit(n_samples_total=...)``), so the
+        schedule spans one epoch. The results are the fitted ``batch_size_`` and ``max_epochs_``.
+        """
         self._uses_validation = bool(self._resolve_train_split(n_samples))
         n_train = n_samples
         if self._uses_validation and self.train_split == "auto":

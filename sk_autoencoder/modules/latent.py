@@ -16,6 +16,7 @@ class DiagonalGaussian:
 
     @property
     def std(self) -> torch.Tensor:
+        """Standard deviation ``exp(log_var / 2)``; (batch, k)."""
         return torch.exp(0.5 * self.log_var)
 
     def mode(self) -> torch.Tensor:
@@ -27,8 +28,10 @@ class DiagonalGaussian:
         return self.mean + torch.randn_like(self.mean) * self.std
 
     def draws(self, eps: torch.Tensor) -> torch.Tensor:
-        """Codes ``mean + std * eps_j`` for standard-normal ``eps`` (draws, k), shared by all
-        rows; shape (draws, batch, k)."""
+        """Codes ``mean + std * eps_j`` for standard-normal ``eps`` (draws, k).
+
+        The draws are shared by all rows; shape (draws, batch, k).
+        """
         return self.mean.unsqueeze(0) + self.std.unsqueeze(0) * eps[:, None, :]
 
     def kl(self) -> torch.Tensor:
@@ -36,8 +39,9 @@ class DiagonalGaussian:
         return gaussian_kl(self.mean, self.log_var)
 
     def log_weights(self, log_px: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-        """Importance log-weights ``log p(x | z_j) + log p(z_j) - log q(z_j | x)`` of the draws
-        ``z_j = mean + std * eps_j`` (Burda et al., 2016); ``log_px``: (draws, batch).
+        """Importance log-weights ``log p(x | z_j) + log p(z_j) - log q(z_j | x)``.
+
+        Of the draws ``z_j = mean + std * eps_j`` (Burda et al., 2016); ``log_px``: (draws, batch).
 
         ``log p(z) - log q(z | x) = (eps^2 - z^2) / 2 + log std`` per draw; the log(2 pi)
         terms cancel.

@@ -35,9 +35,11 @@ class FeatureBlocks:
 
     @classmethod
     def uniform(cls, kind: str, n_features: int) -> FeatureBlocks:
+        """``n_features`` one-column blocks of the same ``kind``."""
         return cls([(kind, j, j + 1) for j in range(n_features)], n_features)
 
     def to(self, device) -> FeatureBlocks:
+        """Move the index tensors to ``device`` (in place); returns self."""
         for name in ("numeric", "binary", "block_index"):
             setattr(self, name, getattr(self, name).to(device))
         return self
@@ -85,8 +87,11 @@ def _numeric_nll(mu: torch.Tensor, x: torch.Tensor, log_var: torch.Tensor | None
 
 
 def output_activation(raw: torch.Tensor, blocks: FeatureBlocks) -> torch.Tensor:
-    """Map raw decoder output to data space: identity (numeric), sigmoid (binary), softmax
-    within each categorical block (probabilities that sum to 1)."""
+    """Map raw decoder output to data space.
+
+    Identity (numeric), sigmoid (binary), softmax within each categorical block (probabilities that
+    sum to 1).
+    """
     if blocks.all_numeric:
         return raw
     if blocks.all_binary:

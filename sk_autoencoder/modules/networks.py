@@ -46,8 +46,10 @@ def build_mlp(sizes: list[int], activation: str = "silu") -> nn.Sequential:
 
 
 def conv_stages(spatial: tuple[int, ...], max_stages: int = 4, min_side: int = 5) -> int:
-    """Number of stride-2 stages: halve while the smallest side stays >= ``min_side``
-    (28 x 28 -> 14 -> 7: two stages; 32 x 32 -> 8: two; a window of 64 -> 8: three)."""
+    """Number of stride-2 stages: halve while the smallest side stays >= ``min_side``.
+
+    28 x 28 -> 14 -> 7: two stages; 32 x 32 -> 8: two; a window of 64 -> 8: three.
+    """
     n, side = 0, min(spatial)
     while n < max_stages and math.ceil(side / 2) >= min_side:
         side = math.ceil(side / 2)
@@ -56,8 +58,10 @@ def conv_stages(spatial: tuple[int, ...], max_stages: int = 4, min_side: int = 5
 
 
 def default_channels(spatial: tuple[int, ...]) -> list[int]:
-    """Channels of the strided stages: 32, doubling per stage, at most 128 (at least one
-    stage, so very small inputs still get a convolution)."""
+    """Channels of the strided stages: 32, doubling per stage, at most 128.
+
+    At least one stage, so very small inputs still get a convolution.
+    """
     return [min(32 * 2**i, 128) for i in range(max(conv_stages(spatial), 1))]
 
 
@@ -173,19 +177,24 @@ class Autoencoder(nn.Module):
         self.decoder = decoder
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The code of a batch: (batch, d) -> (batch, k)."""
         return self.encoder(x)  # (batch, k)
 
     def decode(self, code: torch.Tensor) -> torch.Tensor:
+        """Raw decoder output of codes: (batch, k) -> (batch, d)."""
         return self.decoder(code)  # (batch, d), raw
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Raw reconstruction and code of a batch."""
         code = self.encode(x)
         return self.decode(code), code
 
 
 class VariationalAutoencoder(nn.Module):
-    """Gaussian-code autoencoder (Kingma & Welling, 2014), with a learned per-feature
-    observation scale so that the likelihood of numeric columns is a real density.
+    """Gaussian-code autoencoder (Kingma & Welling, 2014).
+
+    With a learned per-feature observation scale so that the likelihood of numeric columns is a real
+    density.
 
     The encoder maps ``(batch, d) -> (batch, 2k)``: the posterior mean and log-variance.
     """
@@ -198,6 +207,7 @@ class VariationalAutoencoder(nn.Module):
         self.log_var_x = nn.Parameter(torch.zeros(n_features))
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Posterior mean and log-variance of a batch, the log-variance clamped to [-12, 8]."""
         mu, log_var = self.encoder(x).chunk(2, dim=-1)  # (batch, k) each
         return mu, log_var.clamp(-12.0, 8.0)
 
@@ -206,13 +216,16 @@ class VariationalAutoencoder(nn.Module):
         return DiagonalGaussian(*self.encode(x))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Raw decoder output of codes ``z``."""
         return self.decoder(z)
 
     def observation_log_var(self) -> torch.Tensor:
+        """Per-feature observation log-variance, bounded below by ``log(1e-4)``."""
         # Bounded below so the likelihood cannot diverge on a constant column.
         return self.log_var_x.clamp(min=math.log(1e-4))
 
     def forward(self, x: torch.Tensor, sample: bool = True):
+        """Raw reconstruction, posterior mean and log-variance (a drawn code if ``sample``)."""
         q = self.posterior(x)
         z = q.sample() if sample else q.mode()
         return self.decode(z), q.mean, q.log_var

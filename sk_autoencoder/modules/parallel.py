@@ -1,5 +1,7 @@
-"""Several small autoencoders side by side in one module (the members of
-``AutoencoderOutlierDetector``): one forward pass, one optimizer step for all of them."""
+"""Several small autoencoders side by side in one module.
+
+The members of ``AutoencoderOutlierDetector``: one forward pass, one optimizer step for all of them.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ __all__ = ["ParallelAutoencoders", "ParallelLinear"]
 
 
 class ParallelLinear(torch.nn.Module):
-    """``n_members`` independent linear layers side by side: ``(batch, n_in)`` or
-    ``(n_members, batch, n_in)`` to ``(n_members, batch, n_out)``; initialised as
-    ``torch.nn.Linear`` (uniform in +-1/sqrt(n_in))."""
+    """``n_members`` independent linear layers side by side.
+
+    ``(batch, n_in)`` or ``(n_members, batch, n_in)`` to ``(n_members, batch, n_out)``; initialised
+    as ``torch.nn.Linear`` (uniform in +-1/sqrt(n_in)).
+    """
 
     def __init__(self, n_members: int, n_in: int, n_out: int):
         super().__init__()
@@ -26,12 +30,14 @@ class ParallelLinear(torch.nn.Module):
         self.bias = torch.nn.Parameter(torch.empty(n_members, 1, n_out).uniform_(-bound, bound))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x @ weight + bias`` for every member at once."""
         return torch.matmul(x, self.weight) + self.bias
 
 
 class ParallelAutoencoders(torch.nn.Module):
-    """Several one-hidden-layer autoencoders in one module, outputs stacked on a leading
-    member axis.
+    """Several one-hidden-layer autoencoders in one module.
+
+    Outputs are stacked on a leading member axis.
 
     Member ``m`` has code size ``code_sizes[m]``: the codes share one tensor of the largest
     size and the units past a member's size are multiplied by zero, which is the same network
@@ -52,11 +58,14 @@ class ParallelAutoencoders(torch.nn.Module):
         self.register_buffer("code_mask", mask)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Member codes (M, batch, k), units past a member's code size zeroed."""
         return self.enc_code(self.act(self.enc_hidden(x))) * self.code_mask  # (M, batch, k)
 
     def decode(self, code: torch.Tensor) -> torch.Tensor:
+        """Raw member reconstructions (M, batch, d) of member codes."""
         return self.dec_out(self.act(self.dec_hidden(code)))  # (M, batch, d), raw
 
     def forward(self, x: torch.Tensor):
+        """Raw reconstructions and codes of every member."""
         code = self.encode(x)
         return self.decode(code), code

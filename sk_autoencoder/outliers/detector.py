@@ -1,5 +1,7 @@
-"""``AutoencoderOutlierDetector``: the estimator (how a row is scored: see the package
-documentation of :mod:`sk_autoencoder.outliers`)."""
+"""``AutoencoderOutlierDetector``: the estimator.
+
+How a row is scored: see the package documentation of :mod:`sk_autoencoder.outliers`.
+"""
 
 from __future__ import annotations
 
@@ -230,8 +232,11 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         self.estimators_ = [net.fit(train, feature_blocks=blocks)]
 
     def _outputs(self, Z) -> list:
-        """Per member: column errors (n, n_features_in_) and codes (n, k) for ``"ae"``, the
-        negative ELBO (n,) for ``"vae"``."""
+        """Each member's outputs for model-space rows ``Z``.
+
+        Per member: column errors (n, n_features_in_) and codes (n, k) for ``"ae"``, the negative
+        ELBO (n,) for ``"vae"``.
+        """
         if self.model == "vae":
             return [
                 (self._group(m.reconstruction_error(Z, per_feature=True)), -m.score_samples(Z))
@@ -266,8 +271,10 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         return self
 
     def _fit_normalisation(self, hold) -> None:
-        """Robust centre/scale of each member's column errors and row scores (and of the
-        code-space term) on the held-out rows."""
+        """Robust centre/scale of each member's column errors and row scores.
+
+        Also of the code-space term; fitted on the held-out rows.
+        """
         self._col_stats, self._row_stats = [], []
         for (E, C), latent in zip(self._outputs(hold), self._latent_stats):
             med, scale = robust_center_scale(E)
@@ -293,17 +300,21 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         return self.model == "ae" and float(self.latent_weight) > 0
 
     def _fit_latent(self, C):
-        """Mean and inverse covariance of a member's codes on its training rows (the robust
-        centre/scale of the held-out distances are added by ``_fit_normalisation``)."""
+        """Mean and inverse covariance of a member's codes on its training rows.
+
+        The robust centre/scale of the held-out distances are added by ``_fit_normalisation``.
+        """
         if not self._use_latent():
             return None
         mu, precision = code_distribution(C)
         return {"mean": mu, "precision": precision}
 
     def _member_raw(self, Zcol, C, latent, calibrate: bool = False) -> np.ndarray:
-        """A member's raw row score from its column z-scores and codes (``C`` is the
-        negative ELBO for ``"vae"``). ``calibrate``: first set the robust centre/scale of
-        both terms on these (held-out) rows."""
+        """A member's raw row score from its column z-scores and codes.
+
+        ``C`` is the negative ELBO for ``"vae"``. ``calibrate``: first set the robust centre/scale
+        of both terms on these (held-out) rows.
+        """
         if self.model == "vae":
             return C
         rec = Zcol.mean(axis=1)
@@ -331,9 +342,11 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         return np.mean([s for _, s in self._member_scores(Z)], axis=0)
 
     def reconstruction_error(self, X) -> np.ndarray:
-        """Anomaly score of each row (higher = more anomalous), shape (n_samples,): the mean
-        over members of the robust-z normalised member scores (reconstruction error plus the
-        code-space distance)."""
+        """Anomaly score of each row (higher = more anomalous), shape (n_samples,).
+
+        The mean over members of the robust-z normalised member scores (reconstruction error plus
+        the code-space distance).
+        """
         return self._anomaly(self._encode(X, reset=False))
 
     # ------------------------------------------------------------------ explanations
@@ -377,8 +390,7 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
 
     # ------------------------------------------------------------------ safe format
     def _save_state(self, writer) -> dict:
-        """Fitted state for ``sk_autoencoder.save`` (members and preprocessor as child
-        nodes, every array through ``writer.array``)."""
+        """Fitted state for ``sk_autoencoder.save`` (see :mod:`sk_autoencoder.outliers.state`)."""
         return save_detector_state(self, writer)
 
     def _load_state(self, state: dict, reader) -> None:

@@ -15,8 +15,11 @@ __all__ = ["AutoencoderEnsemble"]
 
 
 def _per_member(fn, raw: torch.Tensor, blocks, x: torch.Tensor | None = None) -> torch.Tensor:
-    """``fn(raw, [x,] blocks)`` of a row-wise loss or activation, applied to member-stacked
-    ``raw`` of shape (M, batch, d) by folding the member axis into the rows."""
+    """``fn(raw, [x,] blocks)`` of a row-wise loss or activation, per member.
+
+    Applied to member-stacked ``raw`` of shape (M, batch, d) by folding the member axis into the
+    rows.
+    """
     M, B, d = raw.shape
     flat = raw.reshape(M * B, d)
     out = fn(flat, blocks) if x is None else fn(flat, x.repeat(M, 1), blocks)
@@ -24,9 +27,10 @@ def _per_member(fn, raw: torch.Tensor, blocks, x: torch.Tensor | None = None) ->
 
 
 class AutoencoderEnsemble(AutoencoderTransformer):
-    """The detector's members as one skorch net: ``len(code_sizes)`` one-hidden-layer
-    autoencoders (:class:`~sk_autoencoder.modules.parallel.ParallelAutoencoders`) trained on
-    the same batches.
+    """The detector's members as one skorch net.
+
+    ``len(code_sizes)`` one-hidden-layer autoencoders
+    (:class:`~sk_autoencoder.modules.parallel.ParallelAutoencoders`) trained on the same batches.
 
     The loss is the sum over members of each member's mean reconstruction loss; as their
     parameters are disjoint, every optimizer step (Adam is per parameter) is a step of each

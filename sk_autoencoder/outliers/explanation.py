@@ -10,9 +10,10 @@ __all__ = ["explanation_table"]
 
 
 def explanation_table(*, anomaly, shares, top_k, names, observed, recon, index):
-    """DataFrame (a dict of arrays without pandas) with ``anomaly_score``,
-    ``share:<column>`` and, for ``i = 1..top_k``, ``top<i>_column``, ``top<i>_share``,
-    ``top<i>_observed`` and ``top<i>_reconstructed``.
+    """The explanation table: a DataFrame (a dict of arrays without pandas).
+
+    Columns ``anomaly_score``, ``share:<column>`` and, for ``i = 1..top_k``, ``top<i>_column``,
+    ``top<i>_share``, ``top<i>_observed`` and ``top<i>_reconstructed``.
 
     ``observed`` / ``recon``: the rows and their reconstruction in the input's units (a
     DataFrame, or an array with columns ``names``); ``index``: the index of the result.

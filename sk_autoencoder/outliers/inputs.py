@@ -1,5 +1,8 @@
-"""The tables an ``AutoencoderOutlierDetector`` reads: input rows to the model space the
-members learn (and back), and the model columns of each input column."""
+"""The tables an ``AutoencoderOutlierDetector`` reads.
+
+Input rows to the model space the members learn (and back), and the model columns of each input
+column.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +14,11 @@ from ..preprocessing import TabularPreprocessor
 
 
 class _TableEncoding:
-    """Model-space encoding of the detector's input: a fitted ``TabularPreprocessor``
-    (``preprocessor_``) for DataFrames, else per-column standardisation (``mean_``,
-    ``scale_``)."""
+    """Model-space encoding of the detector's input.
+
+    A fitted ``TabularPreprocessor`` (``preprocessor_``) for DataFrames, else per-column
+    standardisation (``mean_``, ``scale_``).
+    """
 
     def _encode(self, X, reset: bool) -> np.ndarray:
         """Model-space matrix: TabularPreprocessor output for DataFrames, else standardised."""

@@ -45,6 +45,7 @@ def _int(value, low: int = 0) -> int:
 
 
 def save_detector_state(det, writer) -> dict:
+    """Fitted state of the detector ``det`` as a JSON-able dict (see the module docstring)."""
     arr = writer.array
     latent = []
     for lat in det._latent_stats:
@@ -75,6 +76,7 @@ def save_detector_state(det, writer) -> dict:
 
 
 def load_detector_state(det, state: dict, reader) -> None:
+    """Restore the fitted attributes of ``det`` from ``state``, checking shapes and sizes."""
     p = _int(state["n_features_in_"], 1)
     sizes = [_int(k, 1) for k in state["code_sizes_"]]
     n_members = len(sizes)

@@ -105,8 +105,11 @@ def write_model(path, config: dict, tensors: dict, *, overwrite: bool = False) -
 
 
 def _publish(tmp: str, path: str) -> None:
-    """Move the finished directory ``tmp`` to ``path`` by renames, replacing an old model only
-    once the new one is complete (a crash leaves either the old or the new model)."""
+    """Move the finished directory ``tmp`` to ``path`` by renames.
+
+    An old model is replaced only once the new one is complete (a crash leaves either the old or the
+    new model).
+    """
     if os.path.exists(path):
         old = path + ".old-" + os.path.basename(tmp)
         os.replace(path, old)

@@ -126,6 +126,7 @@ class StateReader:
         return self.tensors[key]
 
     def node_class(self, node):
+        """The whitelisted class a node names (``ModelFormatError`` for any other)."""
         name = node.get("class") if isinstance(node, dict) else None
         if not isinstance(name, str) or name not in self.classes:
             raise ModelFormatError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._common import _MAX_LEVELS, MISSING_LABEL, _is_missing, _labels_array, _level_name, _pyplot
@@ -63,22 +65,64 @@ def plot_embedding(
     fig : matplotlib.figure.Figure
     """
     plt = _pyplot()
+    Z = _check_codes(Z)
+    n, k = Z.shape
+    if labels is not None:
+        labels = _labels_array(labels, n)
+
+    shown = _shown_points(n, max_points, random_state)
+    Zs = Z[shown]
+    fig, ax = _embedding_axes(plt, ax, k)
+    size = point_size if point_size is not None else float(np.clip(4e4 / max(len(Zs), 1), 1, 30))
+    clip = _zoom_clip(zoom_quantile, k)
+    scatter = functools.partial(_scatter, ax, k, size, alpha, clip)
+
+    if labels is None:
+        scatter(Zs, color="tab:blue")
+    else:
+        lab = labels[shown]
+        values = _numeric_label_values(lab)
+        if values is not None and len(np.unique(values[~np.isnan(values)])) > _MAX_LEVELS:
+            _draw_colour_scale(fig, ax, scatter, Zs, values, k, size, label_name)
+        else:
+            _draw_levels(plt, ax, scatter, Zs, lab, size, label_name, palette)
+
+    _label_axes(ax, k, axis_labels)
+    notes = []
+    if len(shown) < n:
+        notes.append(f"random {len(shown):,} of {n:,} points shown, seed {random_state}")
+    if zoom_quantile is not None and len(Zs):
+        _zoom(ax, Zs, k, zoom_quantile)
+        notes.append(f"axes zoomed to the {zoom_quantile:g}-{1 - zoom_quantile:g} quantiles")
+    text = title if title is not None else f"Code ({k}-D)"
+    if notes:
+        text += "\n(" + "; ".join(notes) + ")"
+    ax.set_title(text)
+    return fig
+
+
+def _check_codes(Z) -> np.ndarray:
+    """``Z`` as a float64 (n, 2) or (n, 3) array, else a ``ValueError``."""
     Z = np.asarray(Z, dtype=np.float64)
     if Z.ndim != 2 or Z.shape[1] not in (2, 3):
         raise ValueError(
             f"plot_embedding draws 2-D or 3-D codes: Z must have shape (n_samples, 2) or "
             f"(n_samples, 3), got {Z.shape}."
         )
-    n, k = Z.shape
-    if labels is not None:
-        labels = _labels_array(labels, n)
+    return Z
 
+
+def _shown_points(n: int, max_points, random_state) -> np.ndarray:
+    """Indices of the points drawn: all, or a sorted uniform subset of ``max_points``."""
     shown = np.arange(n)
     if max_points is not None and n > max_points:
         rng = np.random.default_rng(random_state)
         shown = np.sort(rng.choice(n, size=int(max_points), replace=False))
-    Zs = Z[shown]
+    return shown
 
+
+def _embedding_axes(plt, ax, k: int):
+    """``(fig, ax)``: a new figure for ``k``-D codes, or the given Axes (3-D for 3-D codes)."""
     if ax is None:
         fig = plt.figure(figsize=(8, 6.5) if k == 3 else (7, 6))
         ax = fig.add_subplot(projection="3d" if k == 3 else None)
@@ -88,83 +132,89 @@ def plot_embedding(
             raise ValueError(
                 "3-D codes need a 3-D Axes: create it with fig.add_subplot(projection='3d')."
             )
-    size = point_size if point_size is not None else float(np.clip(4e4 / max(len(Zs), 1), 1, 30))
+    return fig, ax
 
+
+def _zoom_clip(zoom_quantile, k: int) -> dict:
+    """Extra ``scatter`` arguments of a zoomed 3-D plot (``zoom_quantile`` checked)."""
     clip = {}
     if zoom_quantile is not None:
         if not 0 <= zoom_quantile < 0.5:
             raise ValueError(f"zoom_quantile must be in [0, 0.5), got {zoom_quantile!r}.")
         if k == 3:
             clip = {"axlim_clip": True}  # matplotlib >= 3.10; ignored below otherwise
+    return clip
 
-    def scatter(points, **kwargs):
-        coords = [points[:, j] for j in range(k)]
-        try:
-            return ax.scatter(*coords, s=size, alpha=alpha, linewidths=0, **clip, **kwargs)
-        except (TypeError, AttributeError):  # older matplotlib: no axlim_clip
-            clip.clear()
-            return ax.scatter(*coords, s=size, alpha=alpha, linewidths=0, **kwargs)
 
-    if labels is None:
-        scatter(Zs, color="tab:blue")
-    else:
-        lab = labels[shown]
-        numeric = lab.dtype.kind in "iuf" or (
-            lab.dtype.kind == "O"
-            and all(
-                isinstance(v, (int, float, np.integer, np.floating))
-                and not isinstance(v, (bool, np.bool_))
-                or _is_missing(v)
-                for v in lab
-            )
+def _scatter(ax, k: int, size: float, alpha: float, clip: dict, points, **kwargs):
+    """Draw ``points`` (n, k); ``clip`` is emptied for good if matplotlib refuses it."""
+    coords = [points[:, j] for j in range(k)]
+    try:
+        return ax.scatter(*coords, s=size, alpha=alpha, linewidths=0, **clip, **kwargs)
+    except (TypeError, AttributeError):  # older matplotlib: no axlim_clip
+        clip.clear()
+        return ax.scatter(*coords, s=size, alpha=alpha, linewidths=0, **kwargs)
+
+
+def _numeric_label_values(lab: np.ndarray) -> np.ndarray | None:
+    """Numeric labels as float64 (NaN for missing ones); None for other labels."""
+    numeric = lab.dtype.kind in "iuf" or (
+        lab.dtype.kind == "O"
+        and all(
+            isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, (bool, np.bool_))
+            or _is_missing(v)
+            for v in lab
         )
-        values = (
-            np.array([np.nan if _is_missing(v) else float(v) for v in lab], dtype=np.float64)
-            if numeric
-            else None
-        )
-        if numeric and len(np.unique(values[~np.isnan(values)])) > _MAX_LEVELS:
-            ok = ~np.isnan(values)
-            if (~ok).any():
-                scatter(Zs[~ok], color="lightgrey", label=MISSING_LABEL)
-            points = scatter(Zs[ok], c=values[ok], cmap="viridis")
-            bar = fig.colorbar(points, ax=ax, shrink=0.7, pad=0.1 if k == 3 else 0.02)
-            if label_name:
-                bar.set_label(label_name)
-            if (~ok).any():
-                ax.legend(loc="best", markerscale=max(1.0, 20 / size) ** 0.5)
-        else:
-            names = np.array([_level_name(v) for v in lab], dtype=object)
-            levels = sorted(set(names), key=lambda s: (s == MISSING_LABEL, s))
-            cycle = plt.get_cmap("tab10" if len(levels) <= 10 else "tab20").colors
-            palette = dict(palette or {})
-            for i, level in enumerate(levels):
-                color = palette.get(level, "lightgrey" if level == MISSING_LABEL else None)
-                if color is None:
-                    color = cycle[i % len(cycle)]
-                mask = names == level
-                scatter(Zs[mask], color=color, label=f"{level} ({int(mask.sum()):,})")
-            legend = ax.legend(title=label_name, loc="best", markerscale=max(1.0, 30 / size) ** 0.5)
-            for handle in getattr(legend, "legend_handles", []):
-                handle.set_alpha(1.0)
+    )
+    if not numeric:
+        return None
+    return np.array([np.nan if _is_missing(v) else float(v) for v in lab], dtype=np.float64)
 
+
+def _draw_colour_scale(fig, ax, scatter, Zs, values, k: int, size: float, label_name) -> None:
+    """Points coloured by numeric ``values`` with a colour bar; missing ones in grey."""
+    ok = ~np.isnan(values)
+    if (~ok).any():
+        scatter(Zs[~ok], color="lightgrey", label=MISSING_LABEL)
+    points = scatter(Zs[ok], c=values[ok], cmap="viridis")
+    bar = fig.colorbar(points, ax=ax, shrink=0.7, pad=0.1 if k == 3 else 0.02)
+    if label_name:
+        bar.set_label(label_name)
+    if (~ok).any():
+        ax.legend(loc="best", markerscale=max(1.0, 20 / size) ** 0.5)
+
+
+def _draw_levels(plt, ax, scatter, Zs, lab, size: float, label_name, palette) -> None:
+    """One colour and legend entry per label level, ``"missing"`` last."""
+    names = np.array([_level_name(v) for v in lab], dtype=object)
+    levels = sorted(set(names), key=lambda s: (s == MISSING_LABEL, s))
+    cycle = plt.get_cmap("tab10" if len(levels) <= 10 else "tab20").colors
+    palette = dict(palette or {})
+    for i, level in enumerate(levels):
+        color = palette.get(level, "lightgrey" if level == MISSING_LABEL else None)
+        if color is None:
+            color = cycle[i % len(cycle)]
+        mask = names == level
+        scatter(Zs[mask], color=color, label=f"{level} ({int(mask.sum()):,})")
+    legend = ax.legend(title=label_name, loc="best", markerscale=max(1.0, 30 / size) ** 0.5)
+    for handle in getattr(legend, "legend_handles", []):
+        handle.set_alpha(1.0)
+
+
+def _label_axes(ax, k: int, axis_labels) -> None:
+    """Axis labels: ``axis_labels``, or ``code 0``, ``code 1``, ..."""
     names = list(axis_labels) if axis_labels is not None else [f"code {j}" for j in range(k)]
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
     if k == 3:
         ax.set_zlabel(names[2])
-    notes = []
-    if len(shown) < n:
-        notes.append(f"random {len(shown):,} of {n:,} points shown, seed {random_state}")
-    if zoom_quantile is not None and len(Zs):
-        lo, hi = np.nanquantile(Zs, [zoom_quantile, 1 - zoom_quantile], axis=0)
-        pad = 0.05 * np.maximum(hi - lo, 1e-12)
-        setters = [ax.set_xlim, ax.set_ylim] + ([ax.set_zlim] if k == 3 else [])
-        for j, set_lim in enumerate(setters):
-            set_lim(lo[j] - pad[j], hi[j] + pad[j])
-        notes.append(f"axes zoomed to the {zoom_quantile:g}-{1 - zoom_quantile:g} quantiles")
-    text = title if title is not None else f"Code ({k}-D)"
-    if notes:
-        text += "\n(" + "; ".join(notes) + ")"
-    ax.set_title(text)
-    return fig
+
+
+def _zoom(ax, Zs, k: int, zoom_quantile: float) -> None:
+    """Limit each axis to the ``[q, 1 - q]`` quantiles of the points drawn, plus 5%."""
+    lo, hi = np.nanquantile(Zs, [zoom_quantile, 1 - zoom_quantile], axis=0)
+    pad = 0.05 * np.maximum(hi - lo, 1e-12)
+    setters = [ax.set_xlim, ax.set_ylim] + ([ax.set_zlim] if k == 3 else [])
+    for j, set_lim in enumerate(setters):
+        set_lim(lo[j] - pad[j], hi[j] + pad[j])

@@ -31,44 +31,53 @@ def _as_images(images, image_shape=None, name: str = "images") -> np.ndarray:
             f"(n, C, H, W) or (n, H, W, C) array; got shape {X.shape}."
         )
     if image_shape is not None:
-        shape = tuple(int(v) for v in image_shape)
-        if len(shape) not in (2, 3) or (len(shape) == 3 and shape[0] not in (1, 3)):
-            raise ValueError(
-                f"image_shape must be (H, W) or (C, H, W) with C = 1 (grey) or 3 (RGB), got "
-                f"{image_shape!r}."
-            )
-        c, h, w = (1, *shape) if len(shape) == 2 else shape
-        if X.ndim == 2 and X.shape[1] == c * h * w:
-            X = X.reshape(-1, c, h, w).transpose(0, 2, 3, 1)
-        elif X.shape[1:] == (c, h, w):
-            X = X.transpose(0, 2, 3, 1)
-        elif X.shape[1:] == (h, w, c) or (c == 1 and X.shape[1:] == (h, w)):
-            X = X.reshape(-1, h, w, c)
-        else:
-            raise ValueError(
-                f"{name} of shape {X.shape} do not match image_shape {image_shape!r}: expected "
-                f"(n, {c * h * w}), (n, {c}, {h}, {w}) or (n, {h}, {w}, {c})."
-            )
-    elif X.ndim == 2:
+        X = _images_of_shape(X, image_shape, name)
+    else:
+        X = _images_of_layout(X, name)
+    return X[..., 0] if X.shape[-1] == 1 else X
+
+
+def _images_of_shape(X: np.ndarray, image_shape, name: str) -> np.ndarray:
+    """``X`` as (n, H, W, C) for a given ``image_shape`` (H, W) or (C, H, W)."""
+    shape = tuple(int(v) for v in image_shape)
+    if len(shape) not in (2, 3) or (len(shape) == 3 and shape[0] not in (1, 3)):
+        raise ValueError(
+            f"image_shape must be (H, W) or (C, H, W) with C = 1 (grey) or 3 (RGB), got "
+            f"{image_shape!r}."
+        )
+    c, h, w = (1, *shape) if len(shape) == 2 else shape
+    if X.ndim == 2 and X.shape[1] == c * h * w:
+        return X.reshape(-1, c, h, w).transpose(0, 2, 3, 1)
+    if X.shape[1:] == (c, h, w):
+        return X.transpose(0, 2, 3, 1)
+    if X.shape[1:] == (h, w, c) or (c == 1 and X.shape[1:] == (h, w)):
+        return X.reshape(-1, h, w, c)
+    raise ValueError(
+        f"{name} of shape {X.shape} do not match image_shape {image_shape!r}: expected "
+        f"(n, {c * h * w}), (n, {c}, {h}, {w}) or (n, {h}, {w}, {c})."
+    )
+
+
+def _images_of_layout(X: np.ndarray, name: str) -> np.ndarray:
+    """``X`` as (n, H, W, C) without ``image_shape``: the layout told by its shape."""
+    if X.ndim == 2:
         side = math.isqrt(X.shape[1])
         if side * side != X.shape[1]:
             raise ValueError(
                 f"{name} are 2-D rows of {X.shape[1]} values, not square greyscale images: "
                 "pass image_shape=(C, H, W)."
             )
-        X = X.reshape(-1, side, side, 1)
-    elif X.ndim == 3:
-        X = X[..., None]
-    elif X.ndim == 4 and X.shape[-1] in (1, 3):
-        pass
-    elif X.ndim == 4 and X.shape[1] in (1, 3):
-        X = X.transpose(0, 2, 3, 1)
-    else:
-        raise ValueError(
-            f"Cannot tell the image layout of {name} with shape {X.shape}: expected (n, H, W), "
-            "(n, C, H, W) or (n, H, W, C) with C = 1 or 3, or pass image_shape=(C, H, W)."
-        )
-    return X[..., 0] if X.shape[-1] == 1 else X
+        return X.reshape(-1, side, side, 1)
+    if X.ndim == 3:
+        return X[..., None]
+    if X.ndim == 4 and X.shape[-1] in (1, 3):
+        return X
+    if X.ndim == 4 and X.shape[1] in (1, 3):
+        return X.transpose(0, 2, 3, 1)
+    raise ValueError(
+        f"Cannot tell the image layout of {name} with shape {X.shape}: expected (n, H, W), "
+        "(n, C, H, W) or (n, H, W, C) with C = 1 or 3, or pass image_shape=(C, H, W)."
+    )
 
 
 def _image_montage(rows: list) -> tuple:
@@ -186,8 +195,9 @@ def plot_reconstructions(
     title=None,
     row_labels=None,
 ):
-    """Images and their reconstructions: one row of inputs, an optional row of noisy
-    inputs, one row of outputs (the first ``n`` images).
+    """Images and their reconstructions (the first ``n`` images).
+
+    One row of inputs, an optional row of noisy inputs, one row of outputs.
 
     For a denoiser: ``plot_reconstructions(X, model.denoise(X_noisy), X_noisy)``; for a plain
     autoencoder: ``plot_reconstructions(X, model.inverse_transform(model.transform(X)))``.
@@ -235,8 +245,9 @@ def plot_reconstructions(
 def plot_interpolation(
     strip, *, image_shape=None, ax=None, title=None, row_labels=None, column_labels=None
 ):
-    """One or more strips of images, e.g. ``VAEGenerator.interpolate(x_a, x_b, n_steps)``
-    (a path through the code); :func:`plot_traversal` draws ``VAEGenerator.traverse``.
+    """One or more strips of images, e.g. ``VAEGenerator.interpolate(x_a, x_b, n_steps)``.
+
+    Such a strip is a path through the code; :func:`plot_traversal` draws ``VAEGenerator.traverse``.
 
     Parameters
     ----------

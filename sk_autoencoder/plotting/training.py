@@ -63,59 +63,14 @@ def plot_loss_curves(estimator, ax=None, *, logy="auto", title: str | None = Non
     est = _final_estimator(estimator)
     epochs = np.array([row.get("epoch", i + 1) for i, row in enumerate(rows)], dtype=np.float64)
 
-    curves = {"train_loss": _series(rows, "train_loss")}
-    valid = _series(rows, "valid_loss")
-    if np.isfinite(valid).any():
-        curves["valid_loss"] = valid
-    terms = []
-    for row in rows:
-        for key in row:
-            if (
-                key.startswith("train_")
-                and key not in ("train_loss", "train_batch_size", "train_batch_count")
-                and not key.endswith("_best")
-                and key not in terms
-            ):
-                terms.append(key)
-    same_as_total = []
-    for key in terms:
-        values = _series(rows, key)
-        if np.allclose(values, curves["train_loss"], equal_nan=True):
-            same_as_total.append(key[len("train_") :])
-        else:
-            curves[key] = values
+    curves, same_as_total = _loss_curves(rows)
 
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 4.5))
     else:
         fig = ax.get_figure()
-    styles = {
-        "train_loss": dict(color="tab:blue", lw=2),
-        "valid_loss": dict(color="tab:orange", lw=2),
-    }
-    for key, values in curves.items():
-        label = key
-        if key == "train_loss" and same_as_total:
-            label += f" (= {', '.join(same_as_total)})"
-        style = styles.get(key, dict(lw=1.2, ls="--"))
-        ax.plot(
-            epochs, values, marker="o" if len(epochs) <= 30 else None, ms=3, label=label, **style
-        )
-
-    monitor = "valid_loss" if "valid_loss" in curves else "train_loss"
-    monitored = curves[monitor]
-    if np.isfinite(monitored).any():
-        best = int(np.nanargmin(monitored))
-        ax.axvline(epochs[best], color="grey", ls=":", lw=1)
-        ax.plot(
-            [epochs[best]],
-            [monitored[best]],
-            marker="*",
-            ms=14,
-            color="crimson",
-            ls="none",
-            label=f"best epoch {int(epochs[best])} ({monitor} {monitored[best]:.4g})",
-        )
+    _draw_curves(ax, epochs, curves, same_as_total)
+    _mark_best_epoch(ax, epochs, curves)
 
     drawn = np.concatenate([v[np.isfinite(v)] for v in curves.values()])
     if logy == "auto":
@@ -131,3 +86,68 @@ def plot_loss_curves(estimator, ax=None, *, logy="auto", title: str | None = Non
     ax.legend(loc="best")
     fig.tight_layout()
     return fig
+
+
+def _term_keys(rows) -> list:
+    """The ``train_<name>`` loss-term columns of the history, in order of appearance."""
+    terms = []
+    for row in rows:
+        for key in row:
+            if (
+                key.startswith("train_")
+                and key not in ("train_loss", "train_batch_size", "train_batch_count")
+                and not key.endswith("_best")
+                and key not in terms
+            ):
+                terms.append(key)
+    return terms
+
+
+def _loss_curves(rows):
+    """``(curves, same_as_total)``: the curves to draw and the terms equal to the total loss."""
+    curves = {"train_loss": _series(rows, "train_loss")}
+    valid = _series(rows, "valid_loss")
+    if np.isfinite(valid).any():
+        curves["valid_loss"] = valid
+    same_as_total = []
+    for key in _term_keys(rows):
+        values = _series(rows, key)
+        if np.allclose(values, curves["train_loss"], equal_nan=True):
+            same_as_total.append(key[len("train_") :])
+        else:
+            curves[key] = values
+    return curves, same_as_total
+
+
+def _draw_curves(ax, epochs, curves: dict, same_as_total: list) -> None:
+    """One line per curve: the total losses bold, the loss terms dashed."""
+    styles = {
+        "train_loss": dict(color="tab:blue", lw=2),
+        "valid_loss": dict(color="tab:orange", lw=2),
+    }
+    for key, values in curves.items():
+        label = key
+        if key == "train_loss" and same_as_total:
+            label += f" (= {', '.join(same_as_total)})"
+        style = styles.get(key, dict(lw=1.2, ls="--"))
+        ax.plot(
+            epochs, values, marker="o" if len(epochs) <= 30 else None, ms=3, label=label, **style
+        )
+
+
+def _mark_best_epoch(ax, epochs, curves: dict) -> None:
+    """A star at the lowest ``valid_loss`` (``train_loss`` without validation)."""
+    monitor = "valid_loss" if "valid_loss" in curves else "train_loss"
+    monitored = curves[monitor]
+    if np.isfinite(monitored).any():
+        best = int(np.nanargmin(monitored))
+        ax.axvline(epochs[best], color="grey", ls=":", lw=1)
+        ax.plot(
+            [epochs[best]],
+            [monitored[best]],
+            marker="*",
+            ms=14,
+            color="crimson",
+            ls="none",
+            label=f"best epoch {int(epochs[best])} ({monitor} {monitored[best]:.4g})",
+        )

@@ -61,10 +61,30 @@ def _unfloat(node) -> float:
 # --------------------------------------------------------------------------- values
 
 
+_MALFORMED = object()  # what the decoders below return for a node they do not decode
+
+
 def _encode_raw(v):
     if v is None:
         return ["none"]
     t = type(v)
+    encoded = _encode_builtin(v, t)
+    if encoded is not None:
+        return encoded
+    if isinstance(v, np.generic) and v.dtype.kind in "biufUSmM":
+        if v.dtype.kind in "mM":
+            return ["numpy", v.dtype.str, int(np.array(v).view("i8"))]
+        return ["numpy", v.dtype.str, _encode_raw(v.item())]
+    pd = pandas_if_loaded()
+    if pd is not None:
+        encoded = _encode_pandas_scalar(pd, v, t)
+        if encoded is not None:
+            return encoded
+    raise TypeError(f"values of type {t.__name__} are not supported")
+
+
+def _encode_builtin(v, t):
+    """The tagged list of a bool, int, float, str, bytes or tuple ``v`` of type ``t``, else None."""
     if t is bool:
         return ["bool", v]
     if t is int:
@@ -77,23 +97,22 @@ def _encode_raw(v):
         return ["bytes", v.hex()]
     if t is tuple:
         return ["tuple", [_encode_raw(x) for x in v]]
-    if isinstance(v, np.generic) and v.dtype.kind in "biufUSmM":
-        if v.dtype.kind in "mM":
-            return ["numpy", v.dtype.str, int(np.array(v).view("i8"))]
-        return ["numpy", v.dtype.str, _encode_raw(v.item())]
-    pd = pandas_if_loaded()
-    if pd is not None:
-        if v is pd.NA:
-            return ["NA"]
-        if v is pd.NaT:
-            return ["NaT"]
-        if t is pd.Timestamp:
-            tz = None if v.tz is None else str(v.tz)
-            utc = v if v.tz is None else v.tz_convert("UTC").tz_localize(None)
-            return ["timestamp", utc.isoformat(), v.unit, tz]
-        if t is pd.Timedelta:
-            return ["timedelta", v.isoformat(), v.unit]
-    raise TypeError(f"values of type {t.__name__} are not supported")
+    return None
+
+
+def _encode_pandas_scalar(pd, v, t):
+    """The tagged list of ``pd.NA``, ``pd.NaT``, a Timestamp or a Timedelta, else None."""
+    if v is pd.NA:
+        return ["NA"]
+    if v is pd.NaT:
+        return ["NaT"]
+    if t is pd.Timestamp:
+        tz = None if v.tz is None else str(v.tz)
+        utc = v if v.tz is None else v.tz_convert("UTC").tz_localize(None)
+        return ["timestamp", utc.isoformat(), v.unit, tz]
+    if t is pd.Timedelta:
+        return ["timedelta", v.isoformat(), v.unit]
+    return None
 
 
 def _decode_value(node):
@@ -101,6 +120,23 @@ def _decode_value(node):
     if not isinstance(node, list) or not node or not isinstance(node[0], str):
         raise TypeError(f"expected a tagged value, got {node!r}")
     tag, args = node[0], node[1:]
+    value = _decode_builtin(tag, args)
+    if value is not _MALFORMED:
+        return value
+    if tag == "numpy" and len(args) == 2:
+        return _decode_numpy_scalar(node, args)
+    if tag in ("NA", "NaT", "timestamp", "timedelta"):
+        value = _decode_pandas_scalar(tag, args)
+        if value is not _MALFORMED:
+            return value
+    raise ValueError(f"unknown or malformed tagged value {node!r}")
+
+
+def _decode_builtin(tag: str, args: list):
+    """The value of a ``none``, ``bool``, ``int``, ``float``, ``str``, ``bytes`` or ``tuple`` node.
+
+    ``_MALFORMED`` for any other node.
+    """
     if tag == "none" and not args:
         return None
     if tag == "bool" and len(args) == 1 and type(args[0]) is bool:
@@ -115,35 +151,44 @@ def _decode_value(node):
         return bytes.fromhex(args[0])
     if tag == "tuple" and len(args) == 1 and isinstance(args[0], list):
         return tuple(_decode_value(x) for x in args[0])
-    if tag == "numpy" and len(args) == 2:
-        dtype = _numpy_dtype(args[0])
-        try:
-            if dtype.kind in "mM":
-                if type(args[1]) is not int:
-                    raise TypeError(f"expected an int, got {args[1]!r}")
-                return np.array([args[1]], dtype=np.int64).view(dtype)[0]
-            if dtype.kind == "O":
-                raise ValueError("numpy object scalars do not exist")
-            return dtype.type(_decode_value(args[1]))
-        except OverflowError as exc:
-            raise ValueError(f"{node!r} is out of range for {dtype}: {exc}") from None
-    if tag in ("NA", "NaT", "timestamp", "timedelta"):
-        pd = import_pandas(_FEATURE)
-        if tag == "NA" and not args:
-            return pd.NA
-        if tag == "NaT" and not args:
-            return pd.NaT
-        if tag == "timestamp" and len(args) == 3 and all(isinstance(a, str) for a in args[:2]):
-            ts = pd.Timestamp(args[0]).as_unit(args[1])
-            return ts if args[2] is None else ts.tz_localize("UTC").tz_convert(str(args[2]))
-        if tag == "timedelta" and len(args) == 2 and all(isinstance(a, str) for a in args):
-            return pd.Timedelta(args[0]).as_unit(args[1])
-    raise ValueError(f"unknown or malformed tagged value {node!r}")
+    return _MALFORMED
+
+
+def _decode_numpy_scalar(node: list, args: list):
+    """The numpy scalar of a ``["numpy", dtype, value]`` node."""
+    dtype = _numpy_dtype(args[0])
+    try:
+        if dtype.kind in "mM":
+            if type(args[1]) is not int:
+                raise TypeError(f"expected an int, got {args[1]!r}")
+            return np.array([args[1]], dtype=np.int64).view(dtype)[0]
+        if dtype.kind == "O":
+            raise ValueError("numpy object scalars do not exist")
+        return dtype.type(_decode_value(args[1]))
+    except OverflowError as exc:
+        raise ValueError(f"{node!r} is out of range for {dtype}: {exc}") from None
+
+
+def _decode_pandas_scalar(tag: str, args: list):
+    """The value of an ``NA``, ``NaT``, ``timestamp`` or ``timedelta`` node, else ``_MALFORMED``."""
+    pd = import_pandas(_FEATURE)
+    if tag == "NA" and not args:
+        return pd.NA
+    if tag == "NaT" and not args:
+        return pd.NaT
+    if tag == "timestamp" and len(args) == 3 and all(isinstance(a, str) for a in args[:2]):
+        ts = pd.Timestamp(args[0]).as_unit(args[1])
+        return ts if args[2] is None else ts.tz_localize("UTC").tz_convert(str(args[2]))
+    if tag == "timedelta" and len(args) == 2 and all(isinstance(a, str) for a in args):
+        return pd.Timedelta(args[0]).as_unit(args[1])
+    return _MALFORMED
 
 
 def _identical(a, b) -> bool:
-    """Same type and value (NaN equal to NaN; tuples element-wise; numpy dtypes, units and
-    time zones included)."""
+    """Same type and value.
+
+    NaN equal to NaN; tuples element-wise; numpy dtypes, units and time zones included.
+    """
     if a is b:
         return True
     if type(a) is not type(b):

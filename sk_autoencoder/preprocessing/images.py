@@ -72,9 +72,12 @@ class ImageScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
     def _read(self, X, *, reset: bool, method: str) -> np.ndarray:
-        """Validate ``X`` keeping its dtype: 2-D input to ``fit`` / ``transform`` through
-        scikit-learn (feature names), images of any rank and ``inverse_transform``'s input (in
-        the output space, as for scikit-learn's scalers) by the number of values per sample."""
+        """Validate ``X`` keeping its dtype.
+
+        2-D input to ``fit`` / ``transform`` through scikit-learn (feature names), images of any
+        rank and ``inverse_transform``'s input (in the output space, as for scikit-learn's scalers)
+        by the number of values per sample.
+        """
         ndim = X.ndim if hasattr(X, "ndim") else np.asarray(X).ndim
         if ndim == 2 and method != "inverse_transform":
             return validate_data(self, X, reset=reset, dtype="numeric")

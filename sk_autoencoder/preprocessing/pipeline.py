@@ -169,8 +169,11 @@ class TabularPipeline(Pipeline):
         return Xs
 
     def _save_state(self, writer) -> dict:
-        """No state of its own: a fitted pipeline is its fitted steps, which are parameters
-        (``steps``) and are saved as child nodes with their own state."""
+        """No state of its own.
+
+        A fitted pipeline is its fitted steps, which are parameters (``steps``) and are saved as
+        child nodes with their own state.
+        """
         return {}
 
     def _load_state(self, state, reader) -> None:

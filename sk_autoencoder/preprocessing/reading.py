@@ -40,85 +40,16 @@ def _read_table(X, *, fitted, method: str):
     ``fitted`` is the fitted preprocessor whose columns ``X`` must match, or None in the first
     fit call (which takes the names from ``X``).
     """
-    fitting = fitted is None
     if is_series(X):
         raise ValueError(
             f"TabularPreprocessor.{method} expects a 2-D table, got a pandas Series; use "
             "X.to_frame() for a single column."
         )
     if is_dataframe(X):
-        names = list(X.columns)
-        if len(set(names)) != len(names):
-            dups = sorted({str(c) for c in names if names.count(c) > 1})
-            raise ValueError(f"X has duplicated column names {dups}; rename them.")
-        if fitting or not fitted._fitted_on_frame:
-            if not fitting and X.shape[1] != fitted.n_features_in_:
-                raise ValueError(
-                    f"X has {X.shape[1]} features, but TabularPreprocessor is expecting "
-                    f"{fitted.n_features_in_} features as input (it was fitted on a numpy "
-                    "array; columns are used by position)."
-                )
-            columns = [
-                (names[j] if fitting else fitted.feature_names_in_[j], X.iloc[:, j])
-                for j in range(X.shape[1])
-            ]
-        else:
-            present = set(names)
-            expected = list(fitted.feature_names_in_)
-            missing = [c for c in expected if c not in present]
-            if missing:
-                raise ValueError(
-                    f"X is missing column(s) {_short(missing)} that were present during "
-                    "fit; pass a table with all the training columns."
-                )
-            known = set(expected)
-            extra = [c for c in names if c not in known]
-            if extra:
-                raise ValueError(
-                    f"X has column(s) {_short(extra)} that were not present during fit; "
-                    "drop them (e.g. X.drop(columns=[...])) or refit on the new columns."
-                )
-            columns = [(c, X[c]) for c in expected]
-        n_rows = X.shape[0]
+        columns, n_rows = _frame_columns(X, fitted), X.shape[0]
     else:
-        if hasattr(X, "toarray") or hasattr(X, "tocsr"):
-            raise TypeError(
-                "TabularPreprocessor does not accept sparse input; pass a dense array "
-                "(X.toarray()) or a DataFrame."
-            )
-        arr = np.asarray(X)
-        if arr.ndim != 2:
-            hint = (
-                " Reshape your data with X.reshape(-1, 1) for one column or "
-                "X.reshape(1, -1) for one sample."
-                if arr.ndim == 1
-                else ""
-            )
-            raise ValueError(
-                f"TabularPreprocessor.{method} expects a 2-D array or DataFrame, got an "
-                f"array with {arr.ndim} dimension(s).{hint}"
-            )
-        if arr.dtype.kind == "c":
-            raise ValueError(
-                "Complex data not supported by TabularPreprocessor; pass the real and "
-                "imaginary parts as separate columns."
-            )
-        if arr.dtype.kind not in "biufOUSmM":
-            raise TypeError(f"Unsupported array dtype {arr.dtype} for TabularPreprocessor.")
-        if fitting:
-            names = [f"x{j}" for j in range(arr.shape[1])]
-        else:
-            if arr.shape[1] != fitted.n_features_in_:
-                raise ValueError(
-                    f"X has {arr.shape[1]} features, but TabularPreprocessor is expecting "
-                    f"{fitted.n_features_in_} features as input (columns "
-                    f"{_short(list(fitted.feature_names_in_))})."
-                )
-            # A DataFrame-fitted preprocessor accepts an array of the same width; its
-            # columns are taken to be in training order.
-            names = list(fitted.feature_names_in_)
-        columns = [(names[j], arr[:, j]) for j in range(arr.shape[1])]
-        n_rows = arr.shape[0]
+        arr = _checked_array(X, method)
+        columns, n_rows = _array_columns(arr, fitted), arr.shape[0]
     if n_rows == 0:
         raise ValueError(f"X has 0 rows; TabularPreprocessor.{method} needs at least one sample.")
     if not columns:
@@ -127,6 +58,91 @@ def _read_table(X, *, fitted, method: str):
             f"({n_rows}, 0)) while a minimum of 1 is required."
         )
     return columns, n_rows
+
+
+def _frame_columns(X, fitted) -> list:
+    """The columns of a DataFrame, matched against the training columns once fitted.
+
+    By position at the first fit or after a fit on an array, else by name.
+    """
+    fitting = fitted is None
+    names = list(X.columns)
+    if len(set(names)) != len(names):
+        dups = sorted({str(c) for c in names if names.count(c) > 1})
+        raise ValueError(f"X has duplicated column names {dups}; rename them.")
+    if fitting or not fitted._fitted_on_frame:
+        if not fitting and X.shape[1] != fitted.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but TabularPreprocessor is expecting "
+                f"{fitted.n_features_in_} features as input (it was fitted on a numpy "
+                "array; columns are used by position)."
+            )
+        return [
+            (names[j] if fitting else fitted.feature_names_in_[j], X.iloc[:, j])
+            for j in range(X.shape[1])
+        ]
+    present = set(names)
+    expected = list(fitted.feature_names_in_)
+    missing = [c for c in expected if c not in present]
+    if missing:
+        raise ValueError(
+            f"X is missing column(s) {_short(missing)} that were present during "
+            "fit; pass a table with all the training columns."
+        )
+    known = set(expected)
+    extra = [c for c in names if c not in known]
+    if extra:
+        raise ValueError(
+            f"X has column(s) {_short(extra)} that were not present during fit; "
+            "drop them (e.g. X.drop(columns=[...])) or refit on the new columns."
+        )
+    return [(c, X[c]) for c in expected]
+
+
+def _checked_array(X, method: str) -> np.ndarray:
+    """``X`` (not a DataFrame) as a 2-D numpy array of a supported dtype."""
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        raise TypeError(
+            "TabularPreprocessor does not accept sparse input; pass a dense array "
+            "(X.toarray()) or a DataFrame."
+        )
+    arr = np.asarray(X)
+    if arr.ndim != 2:
+        hint = (
+            " Reshape your data with X.reshape(-1, 1) for one column or "
+            "X.reshape(1, -1) for one sample."
+            if arr.ndim == 1
+            else ""
+        )
+        raise ValueError(
+            f"TabularPreprocessor.{method} expects a 2-D array or DataFrame, got an "
+            f"array with {arr.ndim} dimension(s).{hint}"
+        )
+    if arr.dtype.kind == "c":
+        raise ValueError(
+            "Complex data not supported by TabularPreprocessor; pass the real and "
+            "imaginary parts as separate columns."
+        )
+    if arr.dtype.kind not in "biufOUSmM":
+        raise TypeError(f"Unsupported array dtype {arr.dtype} for TabularPreprocessor.")
+    return arr
+
+
+def _array_columns(arr: np.ndarray, fitted) -> list:
+    """The columns of a 2-D array, named ``x0, x1, ...`` or, once fitted, as in training."""
+    if fitted is None:
+        names = [f"x{j}" for j in range(arr.shape[1])]
+    else:
+        if arr.shape[1] != fitted.n_features_in_:
+            raise ValueError(
+                f"X has {arr.shape[1]} features, but TabularPreprocessor is expecting "
+                f"{fitted.n_features_in_} features as input (columns "
+                f"{_short(list(fitted.feature_names_in_))})."
+            )
+        # A DataFrame-fitted preprocessor accepts an array of the same width; its
+        # columns are taken to be in training order.
+        names = list(fitted.feature_names_in_)
+    return [(names[j], arr[:, j]) for j in range(arr.shape[1])]
 
 
 def _auto_kind(col):

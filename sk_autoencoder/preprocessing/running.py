@@ -20,8 +20,10 @@ _MAX_TRACKED_LEVELS = 10_000
 
 
 def _merged_dtype(old, new):
-    """The dtype that holds values of both chunks' dtypes (a later chunk may differ, e.g. an
-    integer column that holds a missing value arrives as float64)."""
+    """The dtype that holds values of both chunks' dtypes.
+
+    A later chunk may differ, e.g. an integer column that holds a missing value arrives as float64.
+    """
     if old == new:
         return old
     if isinstance(old, np.dtype) and isinstance(new, np.dtype):

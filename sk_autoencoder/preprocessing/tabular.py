@@ -371,7 +371,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         """Fitted state as JSON (see :mod:`sk_autoencoder.preprocessing.state`); no arrays.
 
         Raises ``TypeError`` naming the column if a level, name or dtype cannot be saved
-        exactly (e.g. a level of a type outside the supported ones)."""
+        exactly (e.g. a level of a type outside the supported ones).
+        """
         return _preprocessor_state(self)
 
     def _load_state(self, state, reader) -> None:

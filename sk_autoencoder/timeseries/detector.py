@@ -1,5 +1,7 @@
-"""``SeriesOutlierDetector``: the estimator (how a timestamp is scored: see the package
-documentation of :mod:`sk_autoencoder.timeseries`)."""
+"""``SeriesOutlierDetector``: the estimator.
+
+How a timestamp is scored: see the package documentation of :mod:`sk_autoencoder.timeseries`.
+"""
 
 from __future__ import annotations
 
@@ -197,8 +199,10 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
         )
 
     def fit(self, X, y=None):
-        """Fit on the series ``X`` ((T,) or (T, C) array, Series or DataFrame with times);
-        ``y`` is ignored."""
+        """Fit on the series ``X``.
+
+        ``X``: a (T,) or (T, C) array, Series or DataFrame with times; ``y`` is ignored.
+        """
         self._check_params()
         grid = self._fit_windowing(X)
         rule = threshold_rule(self)
@@ -214,8 +218,10 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
         return self
 
     def _fit_windowing(self, X):
-        """Grid step, scaling and window (``windows_``, ``window_``, ``period_``) from the
-        training series; returns its grid."""
+        """Grid step, scaling and window (``windows_``, ``window_``, ``period_``).
+
+        Fitted on the training series; returns its grid.
+        """
         sw = SlidingWindows(window=2)  # the window is set once the series is known
         sw._check_params()
         grid = sw._grid(X, fit=True)
@@ -243,8 +249,11 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
         return grid
 
     def _n_train_steps(self, rule: str, n_steps: int) -> int:
-        """Steps the members learn from: all, or for ``threshold="fpr"`` all but the last
-        ``holdout_fraction`` (on which the threshold is calibrated)."""
+        """Steps the members learn from.
+
+        All, or for ``threshold="fpr"`` all but the last ``holdout_fraction`` (on which the
+        threshold is calibrated).
+        """
         if rule != "fpr":
             return n_steps
         n_train_steps = n_steps - int(round(n_steps * self.holdout_fraction))
@@ -257,8 +266,10 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
         return n_train_steps
 
     def _fit_members(self, values) -> None:
-        """``n_estimators`` autoencoders, one seed each, on every window of ``values`` (the
-        training steps, scaled, filled values interpolated)."""
+        """``n_estimators`` autoencoders, one seed each, on every window of ``values``.
+
+        ``values``: the training steps, scaled, filled values interpolated.
+        """
         train = _windows(values, self.window_, np.arange(len(values) - self.window_ + 1))
         rng = check_random_state(self.random_state)
         seeds = rng.randint(0, 2**31 - 1, size=int(self.n_estimators))
@@ -271,8 +282,10 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
             self.estimators_.append(member)
 
     def _fit_stats(self, values, observed, n_train_steps: int) -> None:
-        """Each member's normalising statistics on the training windows (filled values
-        imputed)."""
+        """Each member's normalising statistics on the training windows.
+
+        Filled values are imputed.
+        """
         starts = np.arange(n_train_steps - self.window_ + 1)
         train = _windows(values, self.window_, starts)
         train_observed = _windows(observed, self.window_, starts)
@@ -300,8 +313,10 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ scoring
     def _window_scores(self, values, observed):
-        """Anomaly scores (n_windows,) and per-channel error z-scores (n_windows, C) of all
-        stride-1 windows of the series, member means."""
+        """Anomaly scores and per-channel error z-scores of all stride-1 windows.
+
+        Shapes (n_windows,) and (n_windows, C); member means.
+        """
         return _window_scores(self, values, observed)
 
     def _step_scores(self, values, observed):
@@ -366,8 +381,11 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ safe format
     def _save_state(self, writer) -> dict:
-        """Fitted state for ``sk_autoencoder.save``: the windowing and the members as child
-        nodes, the statistics and training scores through ``writer.array``."""
+        """Fitted state for ``sk_autoencoder.save``.
+
+        The windowing and the members as child nodes, the statistics and training scores through
+        ``writer.array``.
+        """
         return save_detector_state(self, writer)
 
     def _load_state(self, state: dict, reader) -> None:

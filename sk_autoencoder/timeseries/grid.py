@@ -1,5 +1,8 @@
-"""A series on its regular time grid: reading the input (array, Series, DataFrame with
-times), placing rows on grid steps, filling gaps and NaN."""
+"""A series on its regular time grid.
+
+Reading the input (array, Series, DataFrame with times), placing rows on grid steps, filling gaps
+and NaN.
+"""
 
 from __future__ import annotations
 
@@ -28,8 +31,9 @@ class _Grid:
 
 
 def split_time(X):
-    """Read a series: ``(values (T, C) float array, times or None, channel names or None,
-    index)``.
+    """Read a series: ``(values (T, C) float array, times or None, names, index)``.
+
+    ``names``: the channel names or None.
 
     A Series or DataFrame with a DatetimeIndex or one datetime column, or an array of shape
     (T,) or (T, C); the detector, the windowing and the series plot all read series this way.

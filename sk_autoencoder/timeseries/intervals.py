@@ -6,9 +6,11 @@ import numpy as np
 
 
 def _anomalous_intervals(grid, steps: np.ndarray, limit: float, gap: int):
-    """Intervals of grid steps whose score exceeds ``limit`` (only steps holding a row
-    count), steps closer than ``gap`` merged; a DataFrame (dict of lists without pandas)
-    with ``start``, ``end``, ``n_flagged``, ``peak`` and ``peak_score``."""
+    """Intervals of grid steps whose score exceeds ``limit``.
+
+    Only steps holding a row count; steps closer than ``gap`` are merged. A DataFrame (dict of lists
+    without pandas) with ``start``, ``end``, ``n_flagged``, ``peak`` and ``peak_score``.
+    """
     flagged_steps = np.zeros(len(steps), dtype=bool)
     flagged_steps[grid.rows] = steps[grid.rows] > limit
     on = np.flatnonzero(flagged_steps)

@@ -1,5 +1,7 @@
-"""What the series detector's members compute on windows: per-channel errors and codes,
-the statistics that normalise them, window scores, and the imputation of filled values.
+"""What the series detector's members compute on windows.
+
+Per-channel errors and codes, the statistics that normalise them, window scores, and the imputation
+of filled values.
 
 ``stats`` (one dict per member, fitted on the training windows):
 ``mean``/``precision`` of the codes, and (centre, scale) pairs ``rec`` (window error),
@@ -51,8 +53,10 @@ def _fit_stats(member, W, observed, *, n_channels, window, error_context, act_st
 
 
 def _window_scores(det, values, observed):
-    """Anomaly scores (n_windows,) and per-channel error z-scores (n_windows, C) of all
-    stride-1 windows of the series, means over ``det``'s members."""
+    """Anomaly scores and per-channel error z-scores of all stride-1 windows.
+
+    Shapes (n_windows,) and (n_windows, C); means over ``det``'s members.
+    """
     w = det.window_
     n_win = len(values) - w + 1
     scores, channel = 0.0, 0.0
@@ -82,10 +86,12 @@ def _window_scores(det, values, observed):
 
 
 def _impute(members, values: np.ndarray, observed: np.ndarray, window: int) -> np.ndarray:
-    """Filled values (gaps, NaN) replaced by the members' reconstruction of them: each
-    filled step takes the mean over members and covering windows of its reconstructed
-    value, for ``_IMPUTE_ROUNDS`` rounds. A straight line across a gap would otherwise
-    make the windows over it look unusual."""
+    """Filled values (gaps, NaN) replaced by the members' reconstruction of them.
+
+    Each filled step takes the mean over members and covering windows of its reconstructed value,
+    for ``_IMPUTE_ROUNDS`` rounds. A straight line across a gap would otherwise make the windows
+    over it look unusual.
+    """
     if observed.all():
         return values
     values = values.copy()

@@ -49,8 +49,10 @@ def dominant_period(values: np.ndarray, *, min_period: int = 4, min_acf: float =
 
 
 def series_memory(values: np.ndarray) -> int:
-    """First lag at which the autocorrelation of the series drops below 1/2: how long a
-    departure from the usual level persists, in steps."""
+    """First lag at which the autocorrelation of the series drops below 1/2.
+
+    How long a departure from the usual level persists, in steps.
+    """
     values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
     below = np.flatnonzero(_acf(values) < 0.5)
     return int(below[0]) if len(below) else len(values)

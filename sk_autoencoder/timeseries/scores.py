@@ -1,5 +1,7 @@
-"""Window and step arithmetic of the series detector: local error scale, activity,
-means and flags over the windows covering each step."""
+"""Window and step arithmetic of the series detector.
+
+Local error scale, activity, means and flags over the windows covering each step.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ import numpy as np
 
 
 def _local_scale(err: np.ndarray, window: int, context, floor: float) -> np.ndarray:
-    """Running median of window errors over ``context`` windows' lengths, centred (the
-    errors mirrored past the ends, at most the whole series), never below ``floor`` (the
-    median error of the training windows): a busy stretch is damped, a quiet one is not
-    amplified. Ones when ``context`` is None."""
+    """Running median of window errors over ``context`` windows' lengths, centred.
+
+    The errors are mirrored past the ends, at most the whole series; never below ``floor`` (the
+    median error of the training windows): a busy stretch is damped, a quiet one is not amplified.
+    Ones when ``context`` is None.
+    """
     if context is None:
         return np.ones_like(err)
     from scipy.ndimage import median_filter

@@ -24,8 +24,11 @@ def _is_int(v) -> bool:
 
 
 def _stats_state(stats: dict, writer) -> dict:
-    """A member's ``stats`` as JSON: every array through ``writer.array`` (numpy scalars as
-    1-element arrays, which keep their dtype); ``rec_floor`` is a plain float."""
+    """A member's ``stats`` as JSON.
+
+    Every array through ``writer.array`` (numpy scalars as 1-element arrays, which keep their
+    dtype); ``rec_floor`` is a plain float.
+    """
     entry = {"mean": writer.array(stats["mean"]), "precision": writer.array(stats["precision"])}
     for key, parts in _STAT_PARTS.items():
         entry[key] = [

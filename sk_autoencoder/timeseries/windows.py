@@ -16,8 +16,10 @@ __all__ = ["SlidingWindows"]
 
 
 def _window_starts(n_steps: int, window: int, stride: int) -> np.ndarray:
-    """Starts of the windows: every ``stride`` steps, plus one ending at the last step so
-    that every step is covered."""
+    """Starts of the windows: every ``stride`` steps, plus one ending at the last step.
+
+    So every step is covered.
+    """
     starts = np.arange(0, n_steps - window + 1, stride)
     if starts[-1] != n_steps - window:
         starts = np.r_[starts, n_steps - window]
@@ -164,13 +166,16 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X) -> np.ndarray:
-        """Windows of ``X``: (n_windows, n_channels * window), channel-major (a row reshaped
-        to (n_channels, window) is one window), values scaled."""
+        """Windows of ``X``: (n_windows, n_channels * window), channel-major.
+
+        A row reshaped to (n_channels, window) is one window; values are scaled.
+        """
         grid = self._grid(X, fit=False)
         starts = _window_starts(len(grid.values), self.window, self.stride)
         return _windows(self._scaled(grid), self.window, starts).astype(np.float64)
 
     def fit_transform(self, X, y=None, **fit_params):
+        """Fit on ``X``, then return its windows."""
         return self.fit(X).transform(X)
 
     def window_starts(self, n_steps: int) -> np.ndarray:
@@ -214,8 +219,11 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ safe format
     def _save_state(self, writer) -> dict:
-        """Fitted state for ``sk_autoencoder.save``: the scaling arrays, the channels and
-        the grid step as an int of nanoseconds (and its pandas unit)."""
+        """Fitted state for ``sk_autoencoder.save``.
+
+        The scaling arrays, the channels and the grid step as an int of nanoseconds (and its pandas
+        unit).
+        """
         step = self.step_
         return {
             "n_channels_": int(self.n_channels_),
