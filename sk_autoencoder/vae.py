@@ -11,8 +11,17 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._core.base import BaseAutoencoder
+from ._core.params import Rule, check_params, is_int, non_negative_real, positive_int
 from .modules import DiagonalGaussian, VariationalAutoencoder, per_feature_nll
 
+_VAE_RULES = (
+    Rule("beta", non_negative_real, "a finite float >= 0 (the weight of the KL term)"),
+    Rule(
+        "n_importance_samples",
+        lambda v: v is None or positive_int(v),
+        "None (the ELBO) or a positive int (draws of the importance-weighted bound)",
+    ),
+)
 # Monte-Carlo draws for the ELBO in ``score_samples`` when no importance sampling is asked.
 _ELBO_SAMPLES = 16
 # Code draws decoded at once while scoring (bounds memory: rows x draws x features).
@@ -119,6 +128,10 @@ class VAEGenerator(BaseAutoencoder):
         self.beta = beta
         self.n_importance_samples = n_importance_samples
 
+    def _check_params(self, n_features: int) -> None:
+        super()._check_params(n_features)
+        check_params(self, _VAE_RULES)
+
     def _build_module(self) -> torch.nn.Module:
         encoder, decoder = self._encoder_decoder(2 * self.n_components_)
         return VariationalAutoencoder(encoder, decoder, self.n_features_in_)
@@ -161,8 +174,10 @@ class VAEGenerator(BaseAutoencoder):
         ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        if int(n_samples) < 0:
-            raise ValueError(f"n_samples must be >= 0, got {n_samples}.")
+        if not (is_int(n_samples) and n_samples >= 0):
+            raise ValueError(
+                f"{type(self).__name__}.sample: n_samples must be an int >= 0, got {n_samples!r}."
+            )
         if int(n_samples) == 0:
             return self._to_layout(np.empty((0, self.n_features_in_)))
         z = check_random_state(random_state).standard_normal((int(n_samples), self.n_components_))
@@ -210,6 +225,7 @@ class VAEGenerator(BaseAutoencoder):
         common to all rows (seeded by ``random_state``), so a row's score does not depend on
         the other rows in ``X`` and repeats exactly.
         """
+        check_params(self, _VAE_RULES[1:])  # n_importance_samples may be set after fit
         X = self._check_input(X)
         k = self.n_importance_samples
         n_draws = _ELBO_SAMPLES if k is None else int(k)
@@ -219,7 +235,8 @@ class VAEGenerator(BaseAutoencoder):
         eps = torch.randn(n_draws, self.n_components_, generator=gen, dtype=torch.float64)
         eps = eps.to(self._device, dtype=torch.float32 if X.dtype == np.float32 else None)
         score = self._elbo if k is None else self._iwae
-        return self._batched(lambda m, xb: score(m, xb, eps), X).double().cpu().numpy()
+        scores = self._batched(lambda m, xb: score(m, xb, eps), X).double().cpu().numpy()
+        return self._warn_non_finite(scores, X)
 
     def _log_px_draws(self, module, xb, q, eps):
         """Log-likelihoods ``log p(x | z_j)`` of draws ``z_j = mu + std * eps_j`` of ``q``.

@@ -13,12 +13,13 @@ the loss.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 from types import MappingProxyType
 
 import numpy as np
 import torch
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import validate_data
 from skorch import NeuralNet
@@ -28,8 +29,9 @@ from skorch.utils import to_tensor
 from .architecture import get_architecture
 from .data import HoldoutSplit, InMemoryDataset, TensorBatches, dataset_tensor
 from .device import device_type, resolve_device
+from .guard import FiniteLoss
 from .inference import InferenceMixin
-from .layout import detect_layout, flatten, to_layout
+from .layout import check_not_one_sample, detect_layout, flatten, to_layout
 from .params import check_params
 from .regularisers import active_penalties, penalty_terms, training_input
 from .rules import AUTOENCODER_RULES, check_data_dependent_params
@@ -37,12 +39,40 @@ from .schedule import MIN_VALIDATION_ROWS, one_cycle_callback
 from .state import FittedStateMixin
 from .training import TrainingMixin
 
+# Parameters skorch's __init__ sets that our signature does not list, with their defaults.
+_SKORCH_DEFAULTS = {
+    "compile": False,
+    "predict_nonlinearity": "auto",
+    "torch_load_kwargs": None,
+    "use_caching": "auto",
+}
 # skorch constructor arguments that our estimators fix (they are not parameters).
 _FIXED_SKORCH_ARGS = ("module", "criterion", "iterator_train", "iterator_valid", "dataset")
 
 
 def _never(self) -> bool:
     return False
+
+
+def _declare_skorch_defaults(cls) -> None:
+    """Add skorch's own parameters, with their defaults, to the signature of ``cls.__init__``.
+
+    ``NeuralNet.__init__`` sets them from ``**kwargs``; listed with their defaults,
+    scikit-learn's repr leaves them out while they keep their defaults.
+    """
+    init = cls.__dict__.get("__init__")
+    if init is None:
+        return
+    sig = inspect.signature(init)
+    params = [p for p in sig.parameters.values() if p.name not in _SKORCH_DEFAULTS]
+    var_kw = [p for p in params if p.kind is p.VAR_KEYWORD]
+    if not var_kw:
+        return
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+        for name, default in _SKORCH_DEFAULTS.items()
+    ]
+    init.__signature__ = sig.replace(parameters=[*params[:-1], *extra, var_kw[0]])
 
 
 class BaseAutoencoder(
@@ -193,6 +223,8 @@ class BaseAutoencoder(
         if self.lr_schedule == "onecycle":
             total = self._max_epochs * math.ceil(self._n_train / self._batch_size)
             callbacks.append(("lr_schedule", one_cycle_callback(total)))
+        # Before early stopping: a non-finite epoch ends training, whatever the patience.
+        callbacks.append(("finite_loss", FiniteLoss()))
         if self.early_stopping:
             monitor = "valid_loss" if self._uses_validation else "train_loss"
             stopping = EarlyStopping(
@@ -320,6 +352,8 @@ class BaseAutoencoder(
     def _image_layout(self, X, reset: bool = False):
         """``(image_shape, layout)`` of an array of images / windows (see ``_core.layout``)."""
         shape = self.image_shape if reset or self.image_shape_ is None else self.image_shape_
+        if not reset and self.image_shape_ is not None:
+            check_not_one_sample(X, self.image_shape_, self.n_features_in_, type(self).__name__)
         return detect_layout(X, shape, reset=reset, owner=type(self).__name__)
 
     def _to_layout(self, A: np.ndarray, layout: str | None = None) -> np.ndarray:
@@ -371,6 +405,14 @@ class BaseAutoencoder(
         if isinstance(param, str) and param == "auto":
             self.device = param  # skorch mapped the weights to the device available here
 
+    # scikit-learn's repr (the parameters changed from their defaults, also inside a
+    # Pipeline), not skorch's "<class ...>[uninitialized](module=None, ...)".
+    __repr__ = BaseEstimator.__repr__
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _declare_skorch_defaults(cls)
+
     # skorch's classifier-style methods make no sense for a transformer: hide them so that
     # ``hasattr(est, "predict")`` is False (scikit-learn's checks and meta-estimators look).
     predict = available_if(_never)(NeuralNet.predict)
@@ -382,3 +424,6 @@ class BaseAutoencoder(
         tags.input_tags.allow_nan = False
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+_declare_skorch_defaults(BaseAutoencoder)

@@ -7,6 +7,7 @@ or Gaussian) supplies ``_code`` and ``transform``.
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 import torch
@@ -53,7 +54,21 @@ class InferenceMixin:
 
     def _out(self, t: torch.Tensor, like: np.ndarray) -> np.ndarray:
         dtype = like.dtype if like.dtype in (np.float32, np.float64) else np.float64
-        return t.detach().cpu().numpy().astype(dtype, copy=False)
+        return self._warn_non_finite(t.detach().cpu().numpy().astype(dtype, copy=False), like)
+
+    def _warn_non_finite(self, out: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """``out`` unchanged; a warning when some of its rows are NaN or infinite."""
+        bad = ~np.isfinite(out.reshape(len(out), -1)).all(axis=1) if out.size else ()
+        if np.any(bad):
+            warnings.warn(
+                f"{type(self).__name__}: {int(np.sum(bad))} of {len(out)} rows gave NaN or "
+                f"infinite values (the largest |value| in the input is "
+                f"{float(np.abs(X).max()):.3g}): the input is far outside what the model was "
+                "trained on; scale it as the training data were.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        return out
 
     def _code(self, module, x: torch.Tensor) -> torch.Tensor:
         """The code of a batch (the posterior mean for a VAE)."""
@@ -101,6 +116,11 @@ class InferenceMixin:
         for x in (x_a, x_b):
             x = np.asarray(x)
             pair.append(x[None] if x.ndim == 1 or x.shape[0] != 1 else x)  # one sample
+        if pair[0].shape != pair[1].shape:
+            raise ValueError(
+                f"{type(self).__name__}.interpolate: x_a and x_b must be one sample each of the "
+                f"same shape, got {np.shape(x_a)} and {np.shape(x_b)}."
+            )
         codes = self.transform(np.concatenate(pair))
         if codes.shape[0] != 2:
             raise ValueError("x_a and x_b must each be one sample.")
@@ -122,7 +142,7 @@ class InferenceMixin:
             raw = module.decode(self._code(module, xb))
             return per_feature_nll(raw, xb, self._blocks)
 
-        err = self._batched(errors, X).double().cpu().numpy()
+        err = self._warn_non_finite(self._batched(errors, X).double().cpu().numpy(), X)
         return err if per_feature else err.mean(axis=1)
 
     def score(self, X, y=None) -> float:

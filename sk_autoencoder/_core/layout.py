@@ -8,6 +8,7 @@ same way. Outputs are returned in the caller's layout.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -47,6 +48,15 @@ def detect_layout(X, shape, *, reset: bool, owner: str):
 
 
 def _guess(X, dims):
+    if len(dims) == 3 and dims[0] in (1, 3, 4) and dims[2] in (1, 3, 4):
+        c, h, w = dims[2], dims[0], dims[1]  # the rule below reads these as channels last
+        warnings.warn(
+            f"X with shape {X.shape} could be (n, C, H, W) or (n, H, W, C); it is read as "
+            f"channels last: {c} channels of {h} x {w}. Pass image_shape=(C, H, W) to say "
+            "which.",
+            UserWarning,
+            stacklevel=4,
+        )
     if len(dims) == 2:
         return (1, *dims), "no_channel"
     if len(dims) == 3 and dims[0] in (1, 3, 4) and dims[2] not in (1, 3, 4):
@@ -78,3 +88,16 @@ def to_layout(A: np.ndarray, shape, layout: str) -> np.ndarray:
     if layout == "channels_last":
         return np.moveaxis(A, 1, -1)
     return A
+
+
+def check_not_one_sample(X, shape, n_features: int, owner: str) -> None:
+    """Refuse one image (or window) passed where a batch is expected, naming the fix."""
+    dims = tuple(getattr(X, "shape", ()))
+    c, *spatial = shape
+    one = {tuple(shape), (*spatial, c)} | ({tuple(spatial)} if c == 1 else set())
+    as_batch = dims[1:] in one or (len(dims) == 2 and dims[-1] == n_features)
+    if dims in one and not as_batch:
+        raise ValueError(
+            f"X has shape {dims}, the shape of one sample for {owner} (fitted on samples of "
+            f"shape {tuple(shape)}); pass a batch, e.g. X[None] of shape {(1, *dims)}."
+        )

@@ -11,6 +11,7 @@ import torch
 from ..modules.corruption import NOISE_KINDS
 from ..modules.networks import ACTIVATIONS
 from .architecture import ARCHITECTURES
+from .device import device_type
 from .params import (
     Rule,
     auto_or_positive_int,
@@ -19,6 +20,7 @@ from .params import (
     non_negative_real,
     one_of,
     open_unit_interval,
+    positive_int,
 )
 
 
@@ -54,6 +56,34 @@ def _mixed_precision(value) -> bool:
     return isinstance(value, (bool, np.bool_)) or (isinstance(value, str) and value == "auto")
 
 
+def _device(value) -> bool:
+    if value is None or (isinstance(value, str) and value == "auto"):
+        return True
+    try:
+        torch.device(value)
+    except (RuntimeError, TypeError, ValueError):  # a string torch cannot parse
+        return False
+    return isinstance(value, (str, torch.device))
+
+
+def _device_available(est):
+    kind = device_type(est.device)
+    if kind == "cuda" and not torch.cuda.is_available():
+        return (
+            f"device={est.device!r} needs a CUDA GPU, but PyTorch sees none here; use "
+            "device='auto' (the GPU when there is one) or 'cpu'."
+        )
+    if kind == "mps" and not torch.backends.mps.is_available():
+        return f"device={est.device!r} needs Apple's MPS backend, which is not available here."
+    return None
+
+
+def _optimizer(value) -> bool:
+    if isinstance(value, type):
+        return issubclass(value, torch.optim.Optimizer)
+    return callable(value)  # e.g. functools.partial(torch.optim.SGD, momentum=0.9)
+
+
 def _hidden_layer_sizes(value) -> bool:
     if value is None:
         return True
@@ -79,8 +109,8 @@ AUTOENCODER_RULES = (
     Rule("noise", one_of(None, *NOISE_KINDS), f"None or one of {NOISE_KINDS}"),
     _noise_level,
     _sparsity_target,
-    Rule("sparsity_weight", non_negative_real, ">= 0"),
-    Rule("contractive_weight", non_negative_real, ">= 0"),
+    Rule("sparsity_weight", non_negative_real, "a finite float >= 0"),
+    Rule("contractive_weight", non_negative_real, "a finite float >= 0"),
     Rule(
         "architecture",
         one_of(*ARCHITECTURES),
@@ -101,6 +131,19 @@ AUTOENCODER_RULES = (
         "'onecycle' (warm-up then cosine decay) or None (constant lr)",
     ),
     Rule("validation_fraction", open_unit_interval, "a share in (0, 1)"),
+    Rule("n_iter_no_change", positive_int, "a positive int (epochs without improvement)"),
+    Rule("tol", non_negative_real, "a finite float >= 0 (relative improvement)"),
+    Rule(
+        "device",
+        _device,
+        "'auto', 'cpu', 'cuda', 'cuda:<index>' or another torch device",
+    ),
+    _device_available,
+    Rule(
+        "optimizer",
+        _optimizer,
+        "a torch optimizer class such as torch.optim.Adam (not its name as a string)",
+    ),
     Rule(
         "hidden_layer_sizes",
         _hidden_layer_sizes,

@@ -14,6 +14,8 @@ import torch
 
 from ..modules import FeatureBlocks
 from .layout import LAYOUTS
+from .params import check_params
+from .rules import AUTOENCODER_RULES
 
 _BLOCK_KINDS = ("numeric", "binary", "categorical")
 # A saved model naming more inputs than this is refused before anything is allocated.
@@ -78,6 +80,7 @@ class FittedStateMixin:
         }
 
     def _load_state(self, state: dict, reader) -> None:
+        check_params(self, AUTOENCODER_RULES)  # sizes and options, before anything is built
         n_features = state["n_features_in_"]
         if not (isinstance(n_features, numbers.Integral) and 1 <= n_features <= _MAX_FEATURES):
             raise ValueError(f"n_features_in_={n_features!r} is not a plausible input width")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import warnings
 
 import numpy as np
 import torch
@@ -37,8 +38,10 @@ class TrainingMixin:
         -------
         self
         """
+        integer_input = getattr(getattr(X, "dtype", None), "kind", "f") in "ui"
         X = self._validate_X(X, reset=True)
         self._prepare_fit(X, feature_blocks)
+        self._warn_unscaled_pixels(X, integer_input)
         if not self.warm_start or not self.initialized_:
             with self._seeded():
                 self.initialize()
@@ -124,6 +127,24 @@ class TrainingMixin:
         self._check_params(X.shape[1])
         self._prepare_fitted_state(X.shape[1], feature_blocks)
         self._resolve_schedule(X.shape[0])
+
+    def _warn_unscaled_pixels(self, X: np.ndarray, integer_input: bool) -> None:
+        """Warn when a conv model gets raw pixel values (0..255 or 0..65535).
+
+        With ``loss="auto"`` they get squared error on unscaled values, not cross-entropy.
+        """
+        lo, hi = self._fit_data_range
+        if not (self._architecture.needs_layout and self.loss == "auto" and lo >= 0 and hi > 1):
+            return
+        if integer_input or (hi <= 65535 and np.array_equal(X[:1000], np.round(X[:1000]))):
+            warnings.warn(
+                f"{type(self).__name__}: X holds values in [{lo:g}, {hi:g}], which look like "
+                "raw pixel values; a conv model then trains with squared error on unscaled "
+                "values. Scale them to [0, 1] first (sk_autoencoder.ImageScaler, or X / 255) "
+                "to get cross-entropy and a well-scaled loss.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _resolve_schedule(self, n_samples: int, single_pass: bool = False) -> None:
         """Validation split, batch size and epochs for ``n_samples`` rows.
