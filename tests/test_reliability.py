@@ -7,9 +7,9 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from skorch.callbacks import Callback
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback
 
 import sk_autoencoder as ska
 from sk_autoencoder import AutoencoderTransformer, VAEGenerator
