@@ -4,6 +4,9 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
+
+from sk_autoencoder import AutoencoderTransformer
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -20,12 +23,15 @@ def test_readme_starts_with_the_two_setup_commands():
 
 
 @pytest.mark.slow
-def test_readme_examples_run():
+def test_readme_examples_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples write their files here
     blocks = _python_blocks()
     assert len(blocks) >= 5
     namespace: dict = {}
     for block in blocks:
-        exec(compile(block, str(README), "exec"), namespace)
+        own: dict = {}  # every example runs on its own, with its own imports and data
+        exec(compile(block, str(README), "exec"), own)
+        namespace.update(own)
     # The examples' own results, checked beyond "did not raise".
     assert namespace["codes"].shape[1] == 2
     assert list(namespace["rows"].columns) == ["temp", "dir", "rain"]
@@ -38,3 +44,26 @@ def test_readme_examples_run():
     assert namespace["samples"].shape == (16, 8, 8)
     assert namespace["strip"].shape == (8, 8, 8)
     assert namespace["grid"].shape == (2, 7, 8, 8)
+
+
+@pytest.mark.slow
+def test_readme_checkpoint_example_resumes_when_run_twice(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (block,) = [b for b in _python_blocks() if "TrainingCheckpoint(" in b]
+    first: dict = {}
+    exec(compile(block, str(README), "exec"), first)
+    assert (tmp_path / "ae_checkpoints").is_dir()
+    steps = []
+    train_step = AutoencoderTransformer.train_step
+
+    def counted(self, *args, **kwargs):
+        steps.append(1)
+        return train_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(AutoencoderTransformer, "train_step", counted)
+    again: dict = {}
+    exec(compile(block, str(README), "exec"), again)
+    assert steps == []  # it resumed after the last epoch: nothing was trained again
+    assert len(again["ae"].history) == len(first["ae"].history)
+    for key, value in first["ae"].module_.state_dict().items():
+        assert torch.equal(again["ae"].module_.state_dict()[key], value), key
