@@ -4,7 +4,8 @@ skorch brings the training loop, callbacks, history, ``partial_fit`` and devices
 plugs the package's pieces into its hooks: in-memory batching (``get_dataset``,
 ``get_split_datasets``, ``get_iterator``; see ``data``), training-only corruption and the
 contractive penalty's gradient path (``infer``; see ``regularisers``), loss assembly from named
-terms recorded in skorch's ``history`` (``get_loss``), the automatic schedule (``schedule``),
+terms recorded in skorch's ``history`` (``get_loss``; see ``loop``, with the per-batch loop),
+the automatic schedule (``schedule``),
 the architecture strategy (``architecture``), devices and mixed precision (``device``) and
 image layouts (``layout``). The subclasses say which module to build and which terms make up
 the loss.
@@ -12,7 +13,6 @@ the loss.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import math
 from types import MappingProxyType
@@ -24,16 +24,16 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import validate_data
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, PassthroughScoring
-from skorch.utils import to_tensor
 
 from .architecture import get_architecture
 from .data import HoldoutSplit, InMemoryDataset, TensorBatches, dataset_tensor
-from .device import device_type, resolve_device
+from .device import DeviceMixin, resolve_device
 from .guard import FiniteLoss
 from .inference import InferenceMixin
 from .layout import check_not_one_sample, detect_layout, flatten, to_layout
+from .loop import BatchLoopMixin
 from .params import check_params
-from .regularisers import active_penalties, penalty_terms, training_input
+from .regularisers import active_penalties
 from .rules import AUTOENCODER_RULES, check_data_dependent_params
 from .schedule import MIN_VALIDATION_ROWS, one_cycle_callback
 from .state import FittedStateMixin
@@ -76,7 +76,9 @@ def _declare_skorch_defaults(cls) -> None:
 
 
 class BaseAutoencoder(
+    BatchLoopMixin,
     TrainingMixin,
+    DeviceMixin,
     InferenceMixin,
     FittedStateMixin,
     ClassNamePrefixFeaturesOutMixin,
@@ -272,32 +274,8 @@ class BaseAutoencoder(
     def _predict_rows(self) -> int:
         return self._architecture.predict_rows(getattr(self, "n_features_in_", 1))
 
-    def infer(self, x, **fit_params):
-        x = to_tensor(x, device=self._device)
-        if self.module_.training:
-            x = training_input(self, x)
-        if not self._mixed_precision():
-            return self.module_(x, **fit_params), x
-        # bfloat16 matrix products and convolutions; the loss is computed in float32.
-        with torch.autocast(device_type=self._device_type(), dtype=torch.bfloat16):
-            out = self.module_(x, **fit_params)
-        return tuple(t.float() for t in out), x
-
-    def get_loss(self, y_pred, y_true, X=None, training=False):
-        output, x_in = y_pred
-        terms = self._loss_terms(output, to_tensor(X, device=self._device), x_in, training)
-        total = sum(terms.values())
-        prefix = "train" if training else "valid"
-        for name, value in terms.items():
-            self.history.record_batch(f"{prefix}_{name}", value.item())
-        return total
-
     def _loss_terms(self, output, x, x_in, training) -> dict:
         raise NotImplementedError
-
-    def _penalty_terms(self, code, x_in, training) -> dict:
-        """Sparsity and contractive terms shared by both code types, weighted."""
-        return penalty_terms(self, code, x_in, training)
 
     def initialize_optimizer(self, triggered_directly=None):
         # Adam's fused kernel is several times faster than the per-tensor loop for the many
@@ -361,39 +339,6 @@ class BaseAutoencoder(
         return to_layout(A, self.image_shape_, self._input_layout if layout is None else layout)
 
     # ------------------------------------------------------------------ device
-    @property
-    def _device(self):
-        """The torch device of ``device`` (``"auto"`` resolved)."""
-        return resolve_device(self.device)
-
-    def _device_type(self) -> str:
-        return device_type(self.device)
-
-    def _mixed_precision(self) -> bool:
-        """Whether to train under bfloat16 autocast (the ``mixed_precision`` parameter, resolved).
-
-        ``mixed_precision="auto"``: bfloat16 autocast where the architecture gains from it (conv)
-        and the hardware computes in bfloat16 natively (a CUDA GPU that supports it, a CPU with
-        AVX512-BF16 or AMX); off for the MLP, whose small products gain nothing.
-        """
-        if self.mixed_precision != "auto":
-            return bool(self.mixed_precision)
-        return self._architecture.mixed_precision_by_default(self._device_type())
-
-    @contextlib.contextmanager
-    def _concrete_device(self):
-        """Hold the resolved device in ``self.device`` within this block.
-
-        skorch reads ``self.device`` itself (module placement, loading a checkpoint); the
-        parameter is restored afterwards.
-        """
-        param = self.device
-        self.device = resolve_device(param)
-        try:
-            yield
-        finally:
-            self.device = param
-
     def initialize(self):
         with self._concrete_device():
             return super().initialize()

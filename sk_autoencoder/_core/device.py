@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 
@@ -46,3 +47,40 @@ def native_bf16(kind: str) -> bool:
     if kind == "cuda":
         return torch.cuda.is_bf16_supported()
     return kind == "cpu" and cpu_has_bf16()
+
+
+class DeviceMixin:
+    """The estimators' device and precision, resolved from their parameters."""
+
+    @property
+    def _device(self):
+        """The torch device of ``device`` (``"auto"`` resolved)."""
+        return resolve_device(self.device)
+
+    def _device_type(self) -> str:
+        return device_type(self.device)
+
+    def _mixed_precision(self) -> bool:
+        """Whether to train under bfloat16 autocast (the ``mixed_precision`` parameter, resolved).
+
+        ``mixed_precision="auto"``: bfloat16 autocast where the architecture gains from it (conv)
+        and the hardware computes in bfloat16 natively (a CUDA GPU that supports it, a CPU with
+        AVX512-BF16 or AMX); off for the MLP, whose small products gain nothing.
+        """
+        if self.mixed_precision != "auto":
+            return bool(self.mixed_precision)
+        return self._architecture.mixed_precision_by_default(self._device_type())
+
+    @contextlib.contextmanager
+    def _concrete_device(self):
+        """Hold the resolved device in ``self.device`` within this block.
+
+        skorch reads ``self.device`` itself (module placement, loading a checkpoint); the
+        parameter is restored afterwards.
+        """
+        param = self.device
+        self.device = resolve_device(param)
+        try:
+            yield
+        finally:
+            self.device = param
