@@ -25,8 +25,9 @@ rows/s = epochs * n_rows / fit seconds (the best of ``--repeats`` runs, fit only
 loading, no prediction). The contenders take turns: each round runs every one of them once, in
 alternating order, after an untimed warm-up fit of each on a few batches, so that a slow
 stretch of a shared machine or the first call's costs do not land on one contender. "final
-MSE" is the training-set reconstruction MSE after the last epoch (ours and the hand loops start
-from the same weights; skorch's net from its own, so expect small differences there).
+MSE" is the training-set reconstruction MSE after the last epoch (skorch's net and the hand loops
+start from ``make_net(seed)``, ours from its own seeded initialisation, so expect small
+differences).
 """
 
 from __future__ import annotations
