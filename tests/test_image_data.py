@@ -83,6 +83,18 @@ def test_load_idx_bad_files(tmp_path):
         load_idx(_write(tmp_path / "cut.gz", cut, compress=False))
 
 
+def test_load_idx_header_that_overflows_is_named(tmp_path):
+    # Before: the element count was an int64 product that wraps: 65536**4 gave 0, so a
+    # header-only file passed the size check and reshape failed without naming the file.
+    for dims in ([65536] * 4, [2**32 - 1] * 3):
+        header = bytes([0, 0, 0x08, len(dims)]) + np.asarray(dims, dtype=">u4").tobytes()
+        path = _write(tmp_path / f"huge{len(dims)}.idx", header, compress=False)
+        claim = len(header) + int(np.prod(dims, dtype=object))
+        msg = rf"huge{len(dims)}.idx is truncated: the header announces shape .*\({claim} bytes"
+        with pytest.raises(ValueError, match=msg):
+            load_idx(path)
+
+
 # --------------------------------------------------------------------------- load_image_folder
 
 Image = pytest.importorskip("PIL.Image")
@@ -292,3 +304,71 @@ def test_image_scaler_in_a_pipeline_returns_pixels():
 @parametrize_with_checks([ImageScaler()])
 def test_image_scaler_sklearn_conformance(estimator, check):
     check(estimator)
+
+
+# --------------------------------------------------------------------------- high bit depths
+
+_RAMP16 = (np.arange(64, dtype=np.uint16) * 1024).reshape(8, 8)  # 0 .. 64512
+_RAMPF = (np.arange(64, dtype=np.float32) / 63).reshape(8, 8)  # 0 .. 1
+
+
+def test_image_folder_reads_16_bit_pngs_without_clipping(tmp_path):
+    # Before: converted to 8 bits by clipping: 63 of the 64 pixels became 255.
+    Image.fromarray(_RAMP16).save(tmp_path / "ramp.png")
+    assert Image.open(tmp_path / "ramp.png").mode == "I;16"
+    X, _ = load_image_folder(tmp_path)
+    assert X.dtype == np.uint16
+    np.testing.assert_array_equal(X[0], _RAMP16)
+    np.testing.assert_allclose(ImageScaler().fit_transform(X)[0], _RAMP16 / 65535, atol=1e-7)
+    X, _ = load_image_folder(tmp_path, size=(4, 4), mode="RGB")
+    assert X.dtype == np.uint16 and X.shape == (1, 4, 4, 3) and X.max() > 255
+    np.testing.assert_array_equal(X[..., 0], X[..., 2])
+
+
+def test_image_folder_reads_float_tiffs_as_they_are(tmp_path):
+    Image.fromarray(_RAMPF).save(tmp_path / "a.tif")
+    X, _ = load_image_folder(tmp_path)
+    assert X.dtype == np.float32
+    np.testing.assert_array_equal(X[0], _RAMPF)  # before: 0 everywhere but the last pixel
+    # mixed depths: the widest wins, each scaled by its own range
+    Image.fromarray(_RAMP16).save(tmp_path / "b.png")
+    Image.fromarray(np.full((8, 8), 51, np.uint8)).save(tmp_path / "c.png")
+    X, _ = load_image_folder(tmp_path)
+    assert X.dtype == np.float32 and 0 <= X.min() and X.max() <= 1
+    np.testing.assert_allclose(X[1], _RAMP16 / 65535, atol=1e-7)
+    np.testing.assert_allclose(X[2], 0.2)
+    (tmp_path / "a.tif").unlink()
+    X, _ = load_image_folder(tmp_path)  # 8- and 16-bit: 16-bit, 8-bit values times 257
+    assert X.dtype == np.uint16 and (X[1] == 51 * 257).all()
+
+
+def test_image_folder_refuses_pixels_it_cannot_scale(tmp_path):
+    Image.fromarray(_RAMPF * 3).save(tmp_path / "bright.tif")
+    with pytest.raises(ValueError, match=r"bright.tif: it has float pixels in \[0.0, 3.0\]"):
+        load_image_folder(tmp_path)
+    (tmp_path / "bright.tif").unlink()
+    Image.fromarray(np.arange(64, dtype=np.int32).reshape(8, 8) * 2000).save(tmp_path / "i.tif")
+    with pytest.raises(ValueError, match=r"i.tif: it has 32-bit integer pixels in \[0, 126000\]"):
+        load_image_folder(tmp_path)
+
+
+def test_image_scaler_pandas_output_needs_rows():
+    # Before: pandas failed inside set_output's wrapper with "Must pass 2-d input".
+    X = np.random.default_rng(0).random((4, 3, 3))
+    scaler = ImageScaler().set_output(transform="pandas")
+    with pytest.raises(ValueError, match=r"needs 2-D rows.*shape \(4, 3, 3\).*X.reshape"):
+        scaler.fit_transform(X)
+    out = scaler.fit_transform(X.reshape(4, -1))
+    assert isinstance(out, pd.DataFrame) and out.shape == (4, 9)
+    assert ImageScaler().fit_transform(X).shape == (4, 3, 3)
+
+
+def test_image_scaler_refuses_values_that_overflow_float32():
+    # Before: fit on X * 1e300 set max_value_ = 1e300 (inf in float32) and transform gave NaN.
+    X = np.random.default_rng(0).random((4, 3, 3))
+    with pytest.raises(ValueError, match=r"the data's maximum .*e\+299 is outside the float32"):
+        ImageScaler().fit(X * 1e300)
+    with pytest.raises(ValueError, match=r"max_value 1e\+300 is outside the float32 range"):
+        ImageScaler(max_value=1e300).fit(X)
+    with pytest.raises(ValueError, match=r"too large for the float32 output.*max_value_ = 1.0"):
+        ImageScaler().fit(X).transform(X * 1e300)

@@ -588,3 +588,193 @@ def test_preprocessor_state_refuses_what_it_cannot_reproduce():
     state["columns"][0]["dtype"] = {"numpy": "i4,f8"}  # a structured dtype: never parsed
     with pytest.raises(ValueError, match="not a supported numpy dtype"):
         TabularPreprocessor()._load_state(state, reader=None)
+
+
+# --------------------------------------------------------------------------- reliability
+# Bad input is named, never silently turned into a wrong encoding or decoding.
+
+
+def _numbers_with_typos(n=270, typos=((17, "abc"),), dtype=object, seed=0):
+    values = list(np.random.default_rng(seed).normal(20, 5, n).round(1))
+    for row, text in typos:
+        values[row] = text
+    return pd.Series(values, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_typo_in_a_numeric_column_is_named_not_one_hot_encoded(dtype):
+    # Before: the column became categorical with every number an "infrequent" level.
+    df = pd.DataFrame({"t": _numbers_with_typos(dtype=dtype), "c": ["a", "b", "c"] * 90})
+    msg = (
+        r"column 't' looks numeric \(269 of its 270 values are numbers\) but contains "
+        r"non-numeric value\(s\) 'abc' \(row 17\).*categorical_columns=\['t'\]"
+    )
+    with pytest.raises(ValueError, match=msg):
+        TabularPreprocessor().fit(df)
+    with pytest.raises(ValueError, match=msg):
+        TabularPreprocessor().partial_fit(df)
+    # the two fixes the message names
+    assert TabularPreprocessor(categorical_columns=["t"]).fit(df).categorical_columns_ == ["t", "c"]
+    clean = df.assign(t=pd.to_numeric(df["t"], errors="coerce"))
+    assert TabularPreprocessor().fit(clean).numeric_columns_ == ["t"]
+    with pytest.raises(ValueError, match=r"'t' was declared numeric.*'abc' \(row 17\)"):
+        TabularPreprocessor(numeric_columns=["t"]).fit(df)
+
+
+def test_typo_message_lists_the_first_rows_and_numpy_text_columns():
+    typos = ((3, "x"), (5, "n/a"), (9, "x"), (200, "?"))
+    with pytest.raises(ValueError, match=r"'x', 'n/a', '\?' \(rows 3, 5, 9, \.\.\.\)"):
+        TabularPreprocessor().fit(pd.DataFrame({"t": _numbers_with_typos(typos=typos)}))
+    arr = np.array([[str(v)] for v in range(30)] + [["oops"]])  # a numpy text array
+    with pytest.raises(ValueError, match=r"column 'x0' looks numeric.*'oops' \(row 30\)"):
+        TabularPreprocessor().fit(arr)
+
+
+def test_categorical_columns_with_some_numbers_stay_categorical():
+    n = 300
+    codes = pd.Series([str(i % 9) for i in range(n)], dtype=object)  # 0-8 codes ...
+    codes[5] = "abc"  # ... with a typo: few distinct numbers, a fine categorical
+    text = pd.Series(["a", "b", "c"] * (n // 3), dtype=object)
+    text[:20] = [str(i) for i in range(20)]  # mostly text, some numbers
+    few = pd.Series(["1.5", "2", "3"] * (n // 3), dtype="str")  # numbers as text, few levels
+    pre = TabularPreprocessor().fit(pd.DataFrame({"codes": codes, "text": text, "few": few}))
+    assert pre.categorical_columns_ == ["codes", "text", "few"]
+    assert pre.categories_["few"] == ["1.5", "2", "3"]
+
+
+def test_many_numbers_stored_as_text_are_named():
+    df = pd.DataFrame({"s": pd.Series([str(i / 4) for i in range(40)], dtype="str")})
+    with pytest.raises(ValueError, match=r"'s' holds only numbers \(40 distinct.*numeric_columns"):
+        TabularPreprocessor().fit(df)
+    assert TabularPreprocessor(numeric_columns=["s"]).fit(df).mean_ == {"s": 4.875}
+
+
+def test_text_in_a_numeric_column_at_transform_and_partial_fit_is_named():
+    df = pd.DataFrame({"a": np.arange(30.0), "b": np.arange(30.0)})
+    bad = df.astype({"b": object})
+    bad.loc[4, "b"] = "oops"
+    msg = r"column 'b' is numeric in training but contains non-numeric value 'oops' \(row 4\)"
+    with pytest.raises(ValueError, match=msg):
+        TabularPreprocessor().fit(df).transform(bad)
+    pre = TabularPreprocessor().partial_fit(df)
+    before = (pre.mean_, pre.scale_, pre.n_samples_seen_)
+    with pytest.raises(ValueError, match=msg):
+        pre.partial_fit(bad)
+    # Before: column 'a' of the refused chunk had been counted already.
+    assert (pre.mean_, pre.scale_, pre.n_samples_seen_) == before
+    assert pre._running.n_rows == 30 and pre._running.columns[0].count == 30
+    pre.partial_fit(df)
+    assert pre.n_samples_seen_ == 60 and pre.mean_["a"] == 14.5
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_inverse_transform_of_non_finite_rows_gives_missing_values(frame, value):
+    # Before: NaN rows decoded to the first level of every categorical column, and +-inf to a
+    # level, to +-inf or (integer columns) to -9223372036854775808.
+    pre = TabularPreprocessor().fit(frame)
+    Xt = pre.transform(frame).astype(np.float64)
+    Xt[[1, 4]] = value
+    back = pre.inverse_transform(Xt)
+    assert back.loc[[1, 4]].isna().all().all()
+    expect = frame.drop(index=[1, 4])
+    pd.testing.assert_frame_equal(back.drop(index=[1, 4]).astype(expect.dtypes), expect)
+    assert back["visits"].dtype == "Int64" and back["dir"].dtype == frame["dir"].dtype
+    assert back["count"].dtype == np.float64  # a numpy int column cannot hold NaN
+
+
+def test_inverse_transform_non_finite_in_one_block_or_slot():
+    df = pd.DataFrame({"n": [1.0, np.nan, 3.0, 4.0], "c": ["a", "b", "a", "b"]})
+    pre = TabularPreprocessor().fit(df)
+    Xt = pre.transform(df).astype(np.float64)
+    Xt[0, pre.column_slices_["c"][0]] = np.nan  # one score of the block
+    Xt[2, 1] = np.inf  # the missing indicator of 'n'
+    back = pre.inverse_transform(Xt)
+    assert back["c"].isna().tolist() == [True, False, False, False]
+    assert back["n"].isna().tolist() == [False, True, True, False]
+    arr = TabularPreprocessor().fit(np.array([[1, 2], [3, 4]], dtype=np.int64))
+    assert np.isnan(arr.inverse_transform(np.full((1, 2), np.nan))).all()
+    text = TabularPreprocessor().fit(np.array([["a", "b"], ["c", "d"]]))
+    assert text.inverse_transform(np.full((1, 4), np.nan)).tolist() == [[None, None]]
+
+
+def test_inverse_transform_clips_integers_instead_of_overflowing():
+    pre = TabularPreprocessor().fit(pd.DataFrame({"i": np.array([1, 2, 3], dtype=np.int64)}))
+    back = pre.inverse_transform(np.array([[1e30], [-1e30]]))["i"]
+    assert back[0] > 9.2e18 and back[1] == np.iinfo(np.int64).min  # before: both the minimum
+    arr = TabularPreprocessor().fit(np.array([[1, 2], [3, 5]], dtype=np.int64))
+    assert arr.inverse_transform(np.array([[1e30, 0.0]]))[0, 0] > 9.2e18
+
+
+def test_extreme_value_that_swamps_the_scale_is_named():
+    rng = np.random.default_rng(0)
+    a = np.r_[rng.normal(0, 1, 99), 1e30]
+    # Before: scale 1e29, the 99 normal rows all encoded to one value.
+    msg = r"column 'a' has an extreme value 1e\+30 \(row 99\).*percentiles 0 and 99"
+    with pytest.raises(ValueError, match=msg):
+        TabularPreprocessor().fit(pd.DataFrame({"a": a}))
+    pre = TabularPreprocessor().partial_fit(pd.DataFrame({"a": a[:50]}))
+    with pytest.raises(ValueError, match=r"column 'a' has an extreme value 1e\+30 \(row 49\)"):
+        pre.partial_fit(pd.DataFrame({"a": a[50:]}))
+    assert pre.n_samples_seen_ == 50 and pre._running.columns[0].count == 50
+    # a column of large values is fine, and so is the value unscaled (float32 holds it)
+    big = rng.normal(1e20, 1e19, 100)
+    Xt = TabularPreprocessor().fit_transform(pd.DataFrame({"a": big}))
+    np.testing.assert_allclose(Xt[:, 0], (big - big.mean()) / big.std(), rtol=1e-5)
+    TabularPreprocessor(scale=False).fit(pd.DataFrame({"a": a}))
+    # heavy tails, and values that differ only by float32 rounding, are not extreme
+    x = rng.normal(20, 5, 200).round(1)
+    noisy = np.r_[x, x.astype(np.float32)]  # 0.1 as float64 and as float32: distinct
+    heavy = rng.lognormal(0, 3, 400)
+    TabularPreprocessor().fit(pd.DataFrame({"noisy": noisy, "heavy": heavy}))
+
+
+def test_values_that_overflow_float32_are_named():
+    with pytest.raises(ValueError, match=r"'a' has the value 1e\+200 \(row 1\), too large"):
+        TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 1e200, -1e200]}))
+    with pytest.raises(ValueError, match=r"'a' has the value 1e\+39 \(row 2\), too large"):
+        TabularPreprocessor(scale=False).fit(pd.DataFrame({"a": [1.0, 2.0, 1e39]}))
+    pre = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0, 3.0]}))
+    with pytest.raises(ValueError, match=r"'a' has the value 1e\+39 \(row 1\).*learnt in fit"):
+        pre.transform(pd.DataFrame({"a": [1.0, 1e39]}))
+    with pytest.raises(ValueError, match=r"column 'a' contains an infinite value inf \(row 1\)"):
+        pre.transform(pd.DataFrame({"a": [1.0, np.inf]}))
+
+
+def test_multiindex_columns_are_refused_at_fit():
+    # Before: fit passed with a 2-D feature_names_in_ and transform failed with
+    # "unhashable type: 'numpy.ndarray'".
+    cols = pd.MultiIndex.from_tuples([("a", "x"), ("a", "y")])
+    df = pd.DataFrame(np.random.default_rng(0).random((5, 2)), columns=cols)
+    msg = r"MultiIndex columns \(2 levels, e.g. \('a', 'x'\)\).*flatten them"
+    for method in ("fit", "partial_fit"):
+        with pytest.raises(ValueError, match=msg):
+            getattr(TabularPreprocessor(), method)(df)
+    flat = df.set_axis(["_".join(c) for c in df.columns], axis=1)
+    assert TabularPreprocessor().fit(flat).feature_names_in_.tolist() == ["a_x", "a_y"]
+
+
+def test_categorical_column_of_the_wrong_type_at_transform_is_named():
+    # Before: ints for a column fitted on text encoded every row as all-zero (unseen).
+    pre = TabularPreprocessor().fit(pd.DataFrame({"c": ["1", "2", "3"] * 5, "b": [True] * 15}))
+    msg = r"column 'c' holds values of type int \(e.g. 1, row 0\).*type str \('1', '2', '3'\)"
+    with pytest.raises(ValueError, match=msg):
+        pre.transform(pd.DataFrame({"c": [1, 2], "b": [True, True]}))
+    with pytest.raises(ValueError, match=r"column 'b' holds values of type str"):
+        pre.transform(pd.DataFrame({"c": ["1", "2"], "b": ["True", "True"]}))
+    # unseen levels of the right type (or missing values, or 0/1 for bools) still pass
+    Xt = pre.transform(pd.DataFrame({"c": ["9", None], "b": [1, np.nan]}))
+    assert Xt.shape == (2, pre.n_features_out_)
+
+
+def test_bare_array_after_a_frame_fit_is_refused():
+    # Before: taken by position, so a reordered array was silently encoded column by column
+    # under the wrong names.
+    df = _weather(20)
+    pre = TabularPreprocessor().fit(df)
+    msg = (
+        r"X is not a DataFrame \(ndarray\), but the preprocessor was fitted on one.*'temp', 'humid'"
+    )
+    with pytest.raises(ValueError, match=msg):
+        pre.transform(df[["humid", "temp", "dir", "rain"]].to_numpy())
+    with pytest.raises(ValueError, match=r"partial_fit: X is not a DataFrame"):
+        TabularPreprocessor().partial_fit(df).partial_fit(df.to_numpy())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -87,7 +88,7 @@ def load_idx(path) -> np.ndarray:
             f"bytes) but the file holds {len(data)} bytes."
         )
     shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)  # a Python int: exact, whatever the header claims
     expected = header + count * dtype.itemsize
     if len(data) != expected:
         problem = "truncated" if len(data) < expected else "longer than its header says"

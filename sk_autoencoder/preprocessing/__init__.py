@@ -14,10 +14,12 @@ the way back to a DataFrame. :class:`ImageScaler` maps pixel values to [0, 1] an
 pandas is optional: it is imported only when a DataFrame is involved, so plain numpy input
 works without it.
 
-Modules: ``reading`` (the input table, column kinds), ``columns`` (the per-column codecs),
-``running`` (partial_fit's running statistics), ``tabular`` (the preprocessor), ``decoding``
-(the table inverse_transform returns), ``codec`` / ``state`` (the fitted state as JSON for
-safe saving), ``params`` (parameter checks), ``pipeline``, ``images``.
+Modules: ``reading`` (the input table, column kinds), ``values`` (missing values, raw
+columns, level kinds), ``columns`` (the per-column codecs), ``checks`` (input that would be
+silently lost: numbers as text, extreme values), ``running`` (partial_fit's running
+statistics), ``tabular`` (the preprocessor), ``decoding`` (the table inverse_transform
+returns), ``codec`` / ``state`` (the fitted state as JSON for safe saving), ``params``
+(parameter checks), ``pipeline``, ``images``.
 """
 
 # Transitional aliases of sk_autoencoder._core.frames for packages not yet switched over to it

@@ -15,56 +15,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._core.frames import is_series, pandas_if_loaded
+from .._core.frames import pandas_if_loaded
+from .values import _as_object, _int_bounds, _known, _missing_mask, _sort_levels, _value_kind
 
 #: Suffix of the one-hot column that stands for the grouped rare levels.
 INFREQUENT = "__infrequent__"
 #: Suffix of the one-hot column that stands for a missing value.
 MISSING = "__missing__"
-
-
-# --------------------------------------------------------------------------- missing values
-
-
-def _is_missing_scalar(v) -> bool:
-    """True for None, NaN, pd.NA and NaT, without needing pandas."""
-    if v is None:
-        return True
-    if isinstance(v, (float, np.floating)):
-        return bool(np.isnan(v))
-    # pd.NA / pd.NaT / np.datetime64("NaT"): compare by type name so pandas is not needed.
-    if type(v).__name__ in ("NAType", "NaTType"):
-        return True
-    if isinstance(v, (np.datetime64, np.timedelta64)):
-        return bool(np.isnat(v))
-    return False
-
-
-def _missing_mask(col) -> np.ndarray:
-    """Boolean mask of missing entries of a 1-D column (pandas Series or numpy array)."""
-    if is_series(col):
-        return col.isna().to_numpy(dtype=bool)
-    if col.dtype.kind == "f":
-        return np.isnan(col)
-    if col.dtype.kind in "mM":
-        return np.isnat(col)
-    if col.dtype.kind == "O":
-        return np.fromiter((_is_missing_scalar(v) for v in col), dtype=bool, count=len(col))
-    return np.zeros(len(col), dtype=bool)
-
-
-def _as_object(col) -> np.ndarray:
-    if is_series(col):
-        return col.to_numpy(dtype=object)
-    return col.astype(object)
-
-
-def _sort_levels(levels: list) -> list:
-    """Sort levels for a stable column order; mixed types fall back to (type name, text)."""
-    try:
-        return sorted(levels)
-    except TypeError:
-        return sorted(levels, key=lambda v: (type(v).__name__, str(v)))
 
 
 # --------------------------------------------------------------------------- numeric
@@ -110,7 +67,8 @@ class _NumericSpec:
         has_nan = observed.size < values.size
         # An all-missing column has no mean: impute 0 so the output is still finite.
         fill = float(observed.mean()) if observed.size else 0.0
-        std = float(observed.std()) if observed.size else 0.0
+        with np.errstate(over="ignore"):  # std overflow to inf: fit names the value
+            std = float(observed.std()) if observed.size else 0.0
         return cls.from_stats(name, dtype, fill, std, has_nan, start, **params)
 
     @property
@@ -121,15 +79,23 @@ class _NumericSpec:
         """Write float64 ``values`` (NaN for missing) into this column's slots of ``out``."""
         nan = np.isnan(values)
         filled = np.where(nan, self.fill, values)
-        out[:, self.start] = (filled - self.center) / self.scale
+        with np.errstate(over="ignore"):  # overflow to inf: transform names the value
+            out[:, self.start] = (filled - self.center) / self.scale
         if self.indicator:
             out[:, self.start + 1] = nan
 
     def decode(self, Xt: np.ndarray) -> np.ndarray:
-        """Float64 values from the encoded matrix; NaN where the indicator is > 0.5."""
-        values = Xt[:, self.start] * self.scale + self.center
+        """Float64 values from the encoded matrix.
+
+        NaN where the indicator is > 0.5, and where this column's value or indicator is not
+        finite (NaN or +-inf, e.g. from a diverged model) or un-standardises to +-inf.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = Xt[:, self.start] * self.scale + self.center
+        values[~np.isfinite(values)] = np.nan
         if self.indicator:
-            values[Xt[:, self.start + 1] > 0.5] = np.nan
+            flag = Xt[:, self.start + 1]
+            values[(flag > 0.5) | ~np.isfinite(flag)] = np.nan
         return values
 
     def restore(self, pd, values: np.ndarray):
@@ -146,11 +112,10 @@ class _NumericSpec:
             return flags if isinstance(dtype, np.dtype) else pd.array(flags, dtype=dtype)
         if api.is_integer_dtype(dtype):
             numpy_dtype = dtype if isinstance(dtype, np.dtype) else np.dtype(dtype.numpy_dtype)
-            info = np.iinfo(numpy_dtype)
-            rounded = np.clip(np.rint(values), info.min, info.max)
+            rounded = np.clip(np.rint(values), *_int_bounds(numpy_dtype))
             if isinstance(dtype, np.dtype):
-                # numpy ints cannot hold NaN: keep floats rather than invent a value.
-                return values if np.isnan(rounded).any() else rounded.astype(dtype)
+                # numpy ints cannot hold NaN: keep (rounded) floats rather than invent a value.
+                return rounded if np.isnan(rounded).any() else rounded.astype(dtype)
             return pd.array(rounded, dtype=dtype)  # nullable Int64 etc.: NaN -> <NA>
         if api.is_float_dtype(dtype):
             if isinstance(dtype, np.dtype):
@@ -197,6 +162,7 @@ class _CategoricalSpec:
         self.lut = {level: i for i, level in enumerate(self.levels)}
         for level in self.infrequent:
             self.lut[level] = self.infrequent_pos
+        self.value_kinds = {_value_kind(level) for level in self.lut}
 
     @classmethod
     def from_counts(
@@ -287,9 +253,37 @@ class _CategoricalSpec:
 
     def encode(self, col, out: np.ndarray) -> None:
         """Write the one-hot block of a raw column (Series or array) into ``out``."""
-        codes = self.codes(_as_object(col), _missing_mask(col))
+        values, missing = _as_object(col), _missing_mask(col)
+        self.check_kinds(values, missing)
+        codes = self.codes(values, missing)
         rows = np.flatnonzero(codes >= 0)
         out[rows, self.start + codes[rows]] = 1.0
+
+    def check_kinds(self, values: np.ndarray, missing: np.ndarray) -> None:
+        """Raise if no value is a training level or of a training level's kind.
+
+        E.g. ints for a column fitted on text: every row would silently be an unseen level.
+        Cheap when the first observed value is known or of a known kind (the usual case).
+        """
+        observed = values[~missing]
+        kinds = getattr(self, "value_kinds", None)  # None: unpickled from an older version
+        if kinds is None:
+            kinds = self.value_kinds = {_value_kind(level) for level in self.lut}
+        if not observed.size or not kinds:
+            return
+        first = observed[0]
+        if _known(first, self.lut, kinds) or any(_known(v, self.lut, kinds) for v in observed):
+            return
+        kinds = sorted({type(v).__name__ for v in observed})
+        shown = ", ".join(repr(v) for v in _sort_levels(list(self.lut))[:3])
+        raise ValueError(
+            f"column {self.name!r} holds values of type {', '.join(kinds)} (e.g. {first!r}, "
+            f"row {int(np.flatnonzero(~missing)[0])}), but was fitted on levels of type "
+            f"{', '.join(sorted({type(v).__name__ for v in self.lut}))} ({shown}"
+            f"{', ...' if len(self.lut) > 3 else ''}): no value matches a level, so every row "
+            "would be encoded as unseen. Convert the column to the type it had in fit (e.g. "
+            "X[col].astype(str))."
+        )
 
     def decode_table(self) -> np.ndarray:
         """Value of each block position, as an object array of length ``width``."""
@@ -303,12 +297,18 @@ class _CategoricalSpec:
         return table
 
     def decode(self, Xt: np.ndarray) -> np.ndarray:
-        """The level of largest score in each row of the block (an object array)."""
+        """The level of largest score in each row of the block (an object array).
+
+        A row whose block holds a non-finite value (NaN or +-inf, e.g. from a diverged model)
+        decodes to a missing value: the training sentinel if the column had missing values,
+        else None (restored as NaN / ``pd.NA`` where the dtype has one).
+        """
         block = Xt[:, self.start : self.start + self.width]
-        # NaN would poison argmax; treat it as the lowest score.
-        block = np.where(np.isnan(block), -np.inf, block)
-        codes = block.argmax(axis=1)
-        return self.decode_table()[codes]
+        broken = ~np.isfinite(block).all(axis=1)
+        codes = np.where(broken, 0, block.argmax(axis=1))
+        decoded = self.decode_table()[codes]
+        decoded[broken] = self.missing_value
+        return decoded
 
     def restore(self, pd, values: np.ndarray):
         """Decoded levels (object array) -> the column's training dtype."""

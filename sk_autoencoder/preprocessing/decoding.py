@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.frames import import_pandas
-from .columns import _missing_mask
+from .values import _int_bounds, _missing_mask
 
 
 def _to_frame(specs, decoded, index, columns_index):
@@ -37,10 +37,9 @@ def _to_array(decoded, n_rows: int, dtype: np.dtype) -> np.ndarray:
         numbers_ = np.column_stack([np.asarray(v, dtype=np.float64) for v in decoded])
         if dtype.kind == "f":
             return numbers_.astype(dtype)
-        if np.isnan(numbers_).any():
-            return numbers_
-        info = np.iinfo(dtype)
-        return np.clip(np.rint(numbers_), info.min, info.max).astype(dtype)
+        rounded = np.clip(np.rint(numbers_), *_int_bounds(dtype))
+        # An integer array cannot hold NaN: keep rounded floats rather than invent a value.
+        return rounded if np.isnan(rounded).any() else rounded.astype(dtype)
     out = np.empty((n_rows, len(decoded)), dtype=object)
     for j, values in enumerate(decoded):
         out[:, j] = values

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
@@ -15,6 +16,7 @@ from .params import _IMAGE_RULES
 #: Pixel ranges tried, in order, by ``ImageScaler(max_value="auto")`` for data whose dtype
 #: does not say its range: [0, 1] images, 8-bit and 16-bit pixel values.
 _PIXEL_RANGES = (1.0, 255.0, 65535.0)
+_F32_TINY, _F32_MAX = float(np.finfo(np.float32).tiny), float(np.finfo(np.float32).max)
 
 
 class ImageScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -27,7 +29,8 @@ class ImageScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     kept - 2-D rows ``(n_samples, n_pixels)``, ``(n, H, W)``, ``(n, C, H, W)`` or
     ``(n, H, W, C)`` - and the number of values per sample must match the one seen in ``fit``
     (the layout may change, e.g. ``fit`` on ``(n, 28, 28)`` and ``inverse_transform`` of a
-    model's ``(n, 784)`` output).
+    model's ``(n, 784)`` output). ``set_output(transform="pandas")`` works on 2-D rows only:
+    ``transform`` of images then raises, asking for ``X.reshape(len(X), -1)``.
 
     Parameters
     ----------
@@ -124,14 +127,25 @@ class ImageScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 "sklearn.preprocessing.MinMaxScaler."
             )
         if isinstance(self.max_value, str):  # "auto", the only text _IMAGE_RULES lets through
-            self.max_value_ = self._auto_max(X)
+            max_value = self._auto_max(X)
         else:
-            self.max_value_ = float(self.max_value)
+            max_value = float(self.max_value)
+        if not _F32_TINY <= max_value <= _F32_MAX:
+            source = "the data's maximum" if isinstance(self.max_value, str) else "max_value"
+            raise ValueError(
+                f"ImageScaler: {source} {max_value!r} is outside the float32 range "
+                f"[{_F32_TINY:.3g}, {_F32_MAX:.3g}] of the scaled "
+                "output, which would be inf or NaN; rescale the data first."
+            )
+        self.max_value_ = max_value
         self.dtype_ = X.dtype
         return self
 
     def transform(self, X) -> np.ndarray:
         """Scale to float32 in [0, 1] (values above ``max_value_`` map above 1).
+
+        Values that overflow float32 once scaled raise a ``ValueError`` (as does a
+        ``max_value_`` outside float32's range in ``fit``), rather than giving inf or NaN.
 
         Returns
         -------
@@ -139,12 +153,33 @@ class ImageScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._read(X, reset=False, method="transform")
+        self._check_container(X)
         if X.size and X.min() < 0:
             raise ValueError(
                 f"Negative values in data passed to ImageScaler.transform (minimum "
                 f"{X.min()}): it scales non-negative pixel values."
             )
-        return X.astype(np.float32) / np.float32(self.max_value_)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = X.astype(np.float32) / np.float32(self.max_value_)
+        if not np.isfinite(out).all():
+            raise ValueError(
+                f"ImageScaler.transform: X has values up to {float(X.max())!r}, too large for "
+                f"the float32 output (above {_F32_MAX:.3g} once scaled, they overflow to inf); "
+                f"rescale the data (the scaler was fitted with max_value_ = {self.max_value_!r})."
+            )
+        return out
+
+    def _check_container(self, X: np.ndarray) -> None:
+        """Refuse images when set_output asks for a DataFrame (one row per sample, 2-D)."""
+        # The setting set_output stores, else the global one (as scikit-learn reads them).
+        config = getattr(self, "_sklearn_output_config", {})
+        container = config.get("transform", get_config()["transform_output"])
+        if X.ndim != 2 and container != "default":
+            raise ValueError(
+                f"ImageScaler.transform: set_output(transform={container!r}) needs 2-D rows "
+                f"(n_samples, n_values), but X has shape {X.shape}: pass "
+                "X.reshape(len(X), -1), or keep the images with set_output(transform='default')."
+            )
 
     def inverse_transform(self, X) -> np.ndarray:
         """Map values in [0, 1] back to the pixel range and dtype seen in ``fit``.
@@ -179,7 +214,11 @@ class ImageScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Restore a fitted scaler from :meth:`_save_state`'s dict."""
         keys = {"max_value", "dtype", "n_features_in", "feature_names_in"}
         if not isinstance(state, dict) or set(state) != keys:
-            raise ValueError(f"ImageScaler state must have the keys {sorted(keys)}.")
+            got = set(state) if isinstance(state, dict) else set()
+            raise ValueError(
+                f"ImageScaler state must have the keys {sorted(keys)}; unknown: "
+                f"{sorted(map(str, got - keys))}, missing: {sorted(keys - got)}."
+            )
         max_value, n_features, names = (
             state["max_value"],
             state["n_features_in"],

@@ -14,7 +14,8 @@ import sys
 import numpy as np
 
 from .._core.frames import is_dataframe, is_series
-from .columns import _as_object, _is_missing_scalar
+from .checks import _check_text_numbers
+from .values import _as_object, _is_missing_scalar
 
 
 def _name_list(value) -> list:
@@ -47,6 +48,13 @@ def _read_table(X, *, fitted, method: str):
         )
     if is_dataframe(X):
         columns, n_rows = _frame_columns(X, fitted), X.shape[0]
+    elif fitted is not None and fitted._fitted_on_frame:
+        # By position the columns could be in any order, and the dtypes are lost: refuse.
+        raise ValueError(
+            f"TabularPreprocessor.{method}: X is not a DataFrame ({type(X).__name__}), but the "
+            "preprocessor was fitted on one, whose columns it matches by name: pass a DataFrame "
+            f"with the columns {_short(list(fitted.feature_names_in_))}."
+        )
     else:
         arr = _checked_array(X, method)
         columns, n_rows = _array_columns(arr, fitted), arr.shape[0]
@@ -66,6 +74,12 @@ def _frame_columns(X, fitted) -> list:
     By position at the first fit or after a fit on an array, else by name.
     """
     fitting = fitted is None
+    if fitting and X.columns.nlevels > 1:
+        raise ValueError(
+            f"X has MultiIndex columns ({X.columns.nlevels} levels, e.g. {X.columns[0]!r}); "
+            "TabularPreprocessor needs one name per column: flatten them first, e.g. "
+            "X.columns = ['_'.join(map(str, c)) for c in X.columns]."
+        )
     names = list(X.columns)
     if len(set(names)) != len(names):
         dups = sorted({str(c) for c in names if names.count(c) > 1})
@@ -139,9 +153,7 @@ def _array_columns(arr: np.ndarray, fitted) -> list:
                 f"{fitted.n_features_in_} features as input (columns "
                 f"{_short(list(fitted.feature_names_in_))})."
             )
-        # A DataFrame-fitted preprocessor accepts an array of the same width; its
-        # columns are taken to be in training order.
-        names = list(fitted.feature_names_in_)
+        names = list(fitted.feature_names_in_)  # x0, x1, ...: fitted on an array too
     return [(names[j], arr[:, j]) for j in range(arr.shape[1])]
 
 
@@ -211,8 +223,21 @@ def _resolve_kinds(columns, categorical_columns, numeric_columns) -> list:
                     "cannot encode automatically; convert it (e.g. to a number) or list "
                     "it in categorical_columns or numeric_columns."
                 )
+            if kind == "categorical" and _may_hold_numbers(col):
+                _check_text_numbers(name, col)
             kinds.append(kind)
     return kinds
+
+
+def _may_hold_numbers(col) -> bool:
+    """An object or string column (not category or bool): it may hold numbers as text."""
+    if is_series(col):
+        pd = sys.modules["pandas"]
+        dtype = col.dtype
+        return not isinstance(dtype, pd.CategoricalDtype) and (
+            pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+        )
+    return col.dtype.kind in "OUS"
 
 
 def _to_float(name, col, *, fitting: bool) -> np.ndarray:
@@ -250,7 +275,7 @@ def _to_float(name, col, *, fitting: bool) -> np.ndarray:
     if inf.any():
         i = int(np.argmax(inf))
         raise ValueError(
-            f"column {name!r} contains an infinite value {values[i]!r} (row {i}); replace "
+            f"column {name!r} contains an infinite value {float(values[i])!r} (row {i}); replace "
             "it with NaN (treated as missing) or a finite number."
         )
     return values

@@ -7,13 +7,15 @@ update) and a missing count; per categorical column the level counts (capped at
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .columns import _as_object, _CategoricalSpec, _missing_mask, _NumericSpec
+from .columns import _CategoricalSpec, _NumericSpec
 from .reading import _to_float
+from .values import _as_object, _missing_mask
 
 #: Distinct levels per categorical column whose counts ``partial_fit`` keeps exactly.
 _MAX_TRACKED_LEVELS = 10_000
@@ -116,14 +118,32 @@ class _RunningStats:
             ],
         )
 
-    def add(self, columns, n_rows: int, *, fitting: bool) -> None:
-        """Count one chunk of ``[(name, column)]`` (``fitting``: the first chunk)."""
+    def copy(self) -> _RunningStats:
+        """An independent copy (the level counts copied too), to update tentatively."""
+        columns = [
+            dataclasses.replace(s, counts=Counter(s.counts))
+            if isinstance(s, _RunningCategorical)
+            else dataclasses.replace(s)
+            for s in self.columns
+        ]
+        return _RunningStats(n_rows=self.n_rows, columns=columns, specs=self.specs)
+
+    def add(self, columns, n_rows: int, *, fitting: bool) -> list:
+        """Count one chunk of ``[(name, column)]`` (``fitting``: the first chunk).
+
+        Returns the chunk's float64 values of each numeric column (None for categorical ones).
+        """
         self.n_rows += n_rows
+        chunk = []
         for stats, (name, col) in zip(self.columns, columns):
             if isinstance(stats, _RunningNumeric):
-                stats.update(_to_float(name, col, fitting=fitting), col.dtype)
+                values = _to_float(name, col, fitting=fitting)
+                stats.update(values, col.dtype)
+                chunk.append(values)
             else:
                 stats.update(col)
+                chunk.append(None)
+        return chunk
 
     def build_specs(self, numeric_params: dict, categorical_params: dict) -> list:
         """The column encodings of everything counted so far, laid out side by side."""

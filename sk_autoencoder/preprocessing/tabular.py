@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._core.frames import is_dataframe
 from .._core.params import check_params
+from .checks import _check_chunk, _check_encoded, _check_float32_spread
 from .columns import _CategoricalSpec, _feature_blocks, _NumericSpec
 from .decoding import _to_array, _to_frame
 from .params import _TABULAR_RULES
@@ -40,7 +41,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         be listed explicitly or converted). For numpy input the names are ``x0, x1, ...``.
     numeric_columns : list of column names, default=None
         Columns to treat as numbers. Values must be numeric or convertible with ``float``;
-        text such as ``"abc"`` raises an error naming the column, value and row.
+        text such as ``"abc"`` raises an error naming the column, value and row. An object or
+        string column that is not listed but holds numbers (at least 20 distinct ones and at
+        least 90% of its values, e.g. a numeric column with a typo, or numbers read as text)
+        raises an error naming it: convert it, or list it in one of the two lists.
     min_frequency : int or float, default=0.01
         Levels seen in fewer than ``min_frequency`` rows (int) or in a smaller share of rows
         than ``min_frequency`` (float in [0, 1]) are grouped into one infrequent level. ``0``
@@ -94,12 +98,16 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
     -----
     - Columns are matched by name at transform time (their order may differ). Missing columns
       and columns not seen in fit raise a ``ValueError`` naming them; extra columns are
-      rejected rather than ignored so that a misspelt column is not silently dropped.
+      rejected rather than ignored so that a misspelt column is not silently dropped. A bare
+      array is refused after a fit on a DataFrame (its columns cannot be matched by name).
     - A numeric column that had no missing values in training gets no indicator; missing
       values in it at transform time are imputed, and decode to the training mean.
     - Unseen levels at transform time never raise: they go to the infrequent column if there
       is one, else to the missing column if there is one, else the block is all zero.
     - Every input row gives exactly one output row; rows are never dropped.
+    - Infinite values, a value that overflows float32 once standardised, or one so extreme
+      that its column's other values become indistinguishable in float32 raise a
+      ``ValueError`` naming the column, value and row; so do MultiIndex columns.
     - :func:`sk_autoencoder.save` stores the fitted state as JSON (levels tagged with their
       type, dtypes by name; no pickle) and :func:`sk_autoencoder.load` restores it exactly,
       including the running statistics of ``partial_fit``, which can go on after loading.
@@ -177,6 +185,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             if kind == "numeric":
                 values = _to_float(name, col, fitting=True)
                 spec = _NumericSpec.fit(name, col.dtype, values, start, **self._numeric_params())
+                _check_float32_spread(name, values, spec)
             else:
                 params = self._categorical_params()
                 spec = _CategoricalSpec.fit(name, col, n_rows, start, **params)
@@ -228,8 +237,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         if first:
             kinds = _resolve_kinds(columns, self.categorical_columns, self.numeric_columns)
             running = _RunningStats.begin(columns, kinds)
-        running.add(columns, n_rows, fitting=first)
+        else:
+            running = running.copy()  # a chunk that fails a check leaves the counts as they were
+        chunk = running.add(columns, n_rows, fitting=first)
         specs = running.build_specs(self._numeric_params(), self._categorical_params())
+        _check_chunk(specs, chunk)
         if first:
             self._remember_input(X, columns)
         self._store_specs(specs)
@@ -287,7 +299,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         out = np.zeros((n_rows, self.n_features_out_), dtype=np.float32)
         for spec, (name, col) in zip(self._specs, columns):
             if spec.kind == "numeric":
-                spec.encode(_to_float(name, col, fitting=False), out)
+                values = _to_float(name, col, fitting=False)
+                spec.encode(values, out)
+                _check_encoded(name, values, out[:, spec.start])
             else:
                 spec.encode(col, out)
         return out
@@ -317,6 +331,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
           probabilities and logits all work. The infrequent column decodes to the most
           frequent of the grouped rare levels (``infrequent_categories_[col][0]``), the missing
           column to a missing value.
+        - Non-finite input (NaN or +-inf, e.g. from a diverged model) decodes to a missing
+          value: in a column's value or indicator slot -> NaN (``<NA>`` for nullable dtypes),
+          anywhere in a one-hot block -> the column's missing value (None for object columns,
+          NaN / ``<NA>`` for category, string and nullable columns; a numpy bool, integer or
+          string column then comes back as object).
         """
         check_is_fitted(self)
         index = X.index if is_dataframe(X) else None
