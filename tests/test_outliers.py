@@ -251,3 +251,172 @@ def test_save_load_array_input(model, tmp_path):
     np.testing.assert_array_equal(same.predict(X), det.predict(X))
     with pytest.raises(ValueError, match="X has 4 features"):
         same.score_samples(X[:, :4])
+
+
+# ---------------------------------------------------------------------- reliability
+def _levels_frame(n=400, seed=0):
+    """Numbers, a category tied to them and one independent of them (levels 50/30/20%)."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(seed)
+    a = rng.normal(size=n)
+    return pd.DataFrame(
+        {
+            "a": a,
+            "b": 2 * a + 0.1 * rng.normal(size=n),
+            "kind": rng.choice(["x", "y", "z"], n, p=[0.5, 0.3, 0.2]).astype(object),
+            "flag": np.where(a > 0, "hi", "lo").astype(object),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "model,n_estimators,n_steps,flagged",
+    [
+        ("ae", 1, 40, 0),
+        ("ae", 2, 40, 0.9),
+        ("ae", 5, 40, 0.9),
+        ("vae", 2, 40, 0),
+        ("vae", 5, 300, 0.9),
+    ],
+)
+def test_unseen_level_counts_as_anomaly(model, n_estimators, n_steps, flagged):
+    """A level never seen in fit (or a missing value in a column that had none) is evidence of
+    an anomaly, at least as strong as the rarest training level, for every ensemble size (and
+    here, where no training level is one-off, enough to be flagged with several members)."""
+    df = _levels_frame()
+    det = AutoencoderOutlierDetector(
+        model=model, n_estimators=n_estimators, n_steps=n_steps, min_epochs=1, random_state=0
+    ).fit(df)
+    rows = df.iloc[:40]
+    rare = rows.assign(kind="z")  # the rarest training level
+    s_normal, s_rare = det.score_samples(rows), det.score_samples(rare)
+    for unseen in (rows.assign(kind="NEW"), rows.assign(kind=None)):
+        s = det.score_samples(unseen)
+        assert np.all(np.isfinite(s))
+        assert np.all(s <= s_rare + 1e-9)  # row by row: at least the rarest level's evidence
+        assert s.mean() < s_normal.mean()
+        assert np.mean(det.predict(unseen) == -1) >= flagged
+    ex = det.explain(rows.assign(kind="NEW"), top_k=2)
+    assert np.mean(ex["top1_column"] == "kind") >= 0.8
+    assert set(ex.loc[ex["top1_column"] == "kind", "top1_observed"]) == {"NEW"}
+    # rows without unseen values are scored as before (the same rows, another frame object)
+    np.testing.assert_array_equal(det.score_samples(rows.copy()), s_normal)
+
+
+def test_new_identifier_is_not_an_anomaly():
+    """In a column of one-off values (identifiers) a new value is expected (Good-Turing: most
+    training levels were seen once), so it does not count as evidence."""
+    df = _levels_frame().assign(id=[f"id{i}" for i in range(400)])
+    det = AutoencoderOutlierDetector(random_state=0, **FAST).fit(df)
+    fresh = df.iloc[:40].assign(id=[f"new{i}" for i in range(40)])
+    assert np.mean(det.predict(fresh) == -1) <= 0.1
+
+
+def test_missing_value_in_numeric_column_without_missing_in_training():
+    df = _levels_frame()
+    det = AutoencoderOutlierDetector(random_state=0, **FAST).fit(df)
+    rows = df.iloc[:40]
+    holes = rows.assign(b=np.nan)  # imputed with the training mean, as the preprocessor does
+    imputed = rows.assign(b=det.preprocessor_.mean_["b"])
+    s_holes, s_imputed = det.score_samples(holes), det.score_samples(imputed)
+    assert np.all(s_holes <= s_imputed) and s_holes.mean() < s_imputed.mean() - 1
+    ex = det.explain(holes)
+    assert np.mean(ex["top1_column"] == "b") >= 0.8
+    assert ex["top1_observed"][ex["top1_column"] == "b"].isna().all()
+
+
+def test_unseen_rule_survives_save_load(tmp_path):
+    import sk_autoencoder as ska
+
+    df = _levels_frame()
+    det = AutoencoderOutlierDetector(random_state=0, **FAST).fit(df)
+    ska.save(det, tmp_path / "m")
+    same = ska.load(tmp_path / "m")
+    odd = df.iloc[:20].assign(kind="NEW")
+    np.testing.assert_array_equal(same.score_samples(odd), det.score_samples(odd))
+    # a model without the statistics (as saved by an older version) refuses unseen values
+    same._error_floor = None
+    np.testing.assert_array_equal(same.score_samples(df), det.score_samples(df))
+    with pytest.raises(ValueError, match="never seen in fit.*refit"):
+        same.score_samples(odd)
+
+
+@pytest.mark.parametrize("params", [{}, {"n_steps": 30}, {"model": "vae"}])
+def test_constant_training_data_give_finite_scaled_scores(params):
+    X = np.full((200, 4), 3.0)
+    det = AutoencoderOutlierDetector(random_state=0, **params).fit(X)
+    s = det.score_samples(X)
+    assert np.all(np.isfinite(s)) and np.max(np.abs(s)) < 1e-2
+    assert not np.any(det.predict(X) == -1)  # no training row is flagged
+    moved = X[:5].copy()
+    moved[:, 0] += 100.0
+    s_moved = det.score_samples(moved)
+    assert np.all(np.isfinite(s_moved)) and np.all(np.abs(s_moved) < 1e6)
+    assert np.all(det.predict(moved) == -1)
+    assert np.all(det.predict(X[:5] + np.r_[0.5, 0, 0, 0]) == -1)
+
+
+def test_constant_columns_among_varying_ones():
+    X = _normal(300)
+    X = np.c_[X, np.full(len(X), 5.0), np.full(len(X), -2.0)].astype(np.float32)
+    det = AutoencoderOutlierDetector(random_state=0, n_steps=30, n_estimators=2).fit(X)
+    assert np.all(np.isfinite(det.score_samples(X)))
+    assert np.mean(det.predict(X) == -1) < 0.05
+    moved = X[:5].copy()
+    moved[:, 5] += 1.0
+    assert np.all(np.isfinite(det.score_samples(moved)))
+    assert np.all(det.predict(moved) == -1)
+    assert set(det.explain(moved)["top1_column"]) == {"x5"}
+
+
+@pytest.mark.parametrize(
+    "param,value",
+    [
+        ("latent_weight", -1.0),
+        ("latent_weight", float("nan")),
+        ("contamination", float("nan")),
+        ("fpr", float("nan")),
+        ("mad_k", float("nan")),
+        ("n_estimators", 0),
+        ("n_estimators", True),
+        ("n_estimators", 2.5),
+        ("n_steps", True),
+        ("min_epochs", 0),
+        ("n_components", 0),
+        ("hidden_width", 0),
+        ("hidden_width", True),
+        ("noise", "nope"),
+        ("noise_level", -1.0),
+        ("device", "nope"),
+    ],
+)
+def test_parameter_errors_name_the_detector_parameter(param, value):
+    """Each bad value is refused by the detector's own rule, naming the parameter (never the
+    internal member network)."""
+    params = {"noise": "gaussian"} if param == "noise_level" else {}
+    det = AutoencoderOutlierDetector(**{**FAST, **params, param: value})
+    with pytest.raises(ValueError, match=rf"^AutoencoderOutlierDetector: {param} must be"):
+        det.fit(_normal(50))
+
+
+@pytest.mark.parametrize("top_k", [0, -1, 1.5, True, "2"])
+def test_explain_refuses_bad_top_k(top_k):
+    det = AutoencoderOutlierDetector(random_state=0, **FAST).fit(_normal(100))
+    with pytest.raises(ValueError, match="explain: top_k must be a positive int"):
+        det.explain(_normal(5), top_k=top_k)
+    assert det.explain(_normal(5), top_k=99).filter(like="_column").shape[1] == 5
+
+
+def test_overflowing_values_warn_score_minus_inf_and_explain_finite():
+    X = _normal(200)
+    det = AutoencoderOutlierDetector(random_state=0, **FAST).fit(X)
+    Y = X[:4].copy()
+    Y[0, 1] = 1e20  # its squared error overflows float32
+    with pytest.warns(RuntimeWarning, match="1 of 4 rows gave infinite errors"):
+        s = det.score_samples(Y)
+    assert s[0] == -np.inf and np.all(np.isfinite(s[1:]))
+    assert det.predict(Y)[0] == -1
+    with pytest.warns(RuntimeWarning):
+        shares = det.explain(Y).filter(like="share:").to_numpy()
+    assert np.all(np.isfinite(shares))
+    np.testing.assert_allclose(shares.sum(axis=1), 1.0)

@@ -293,3 +293,153 @@ def test_save_load_keeps_the_time_grid(tmp_path):
     np.testing.assert_allclose(
         same.explain(df).filter(like="share:"), det.explain(df).filter(like="share:"), rtol=1e-6
     )
+
+
+# ---------------------------------------------------------------------- reliability
+def test_stride_longer_than_window_is_refused():
+    x = np.arange(300.0)
+    with pytest.raises(ValueError, match=r"stride must be <= window.*stride=30.*window=20"):
+        SlidingWindows(window=20, stride=30).fit(x)
+
+
+@pytest.mark.parametrize("window,stride", [(5, 1), (5, 3), (5, 5), (8, 3)])
+def test_inverse_transform_round_trips_every_length(window, stride):
+    for n in range(window, window + 3 * stride + 2):
+        x = np.arange(float(n))
+        sw = SlidingWindows(window=window, stride=stride, scaling=None).fit(x)
+        W = sw.transform(x)
+        np.testing.assert_allclose(sw.inverse_transform(W, n_steps=n)[:, 0], x)
+        low = n if len(W) == 1 else window + (len(W) - 2) * stride + 1
+        assert len(sw.inverse_transform(W)) >= low  # the default length fits the windows
+
+
+def test_inverse_transform_wrong_n_steps_names_the_range():
+    x = np.arange(300.0)
+    sw = SlidingWindows(window=20, stride=5).fit(x)
+    W = sw.transform(x)  # 57 windows: series of 296 to 300 steps
+    for bad in (10, -5, 0, 295, 301, 1000, 300.5, True):
+        with pytest.raises(ValueError, match=r"n_steps must be .*\[296, 300\].*57 windows"):
+            sw.inverse_transform(W, n_steps=bad)
+    assert sw.inverse_transform(W, n_steps=296).shape == (296, 1)
+    with pytest.raises(ValueError, match="n_steps must be an int >= window=20"):
+        sw.window_starts(5)
+
+
+def test_series_at_another_sampling_rate():
+    times = pd.date_range("2024-01-01", periods=400, freq="5min")
+    df = pd.DataFrame({"v": _sine(400)}, index=times)
+    sw = SlidingWindows(window=20).fit(df)
+    hourly = pd.DataFrame(
+        {"v": _sine(100)}, index=pd.date_range("2024-01-01", periods=100, freq="h")
+    )
+    with pytest.raises(ValueError, match="sampled every 1h.*sampled every 5min"):
+        sw.transform(hourly)
+    det = SeriesOutlierDetector(window=20, n_estimators=1, max_epochs=1, random_state=0).fit(df)
+    with pytest.raises(ValueError, match="sampled every 1h.*sampled every 5min"):
+        det.score_samples(hourly)
+    minutely = pd.DataFrame(
+        {"v": _sine(400)}, index=pd.date_range("2024-01-01", periods=400, freq="min")
+    )
+    with pytest.warns(UserWarning, match="sampled every 1min, finer than the 5min"):
+        sw.transform(minutely)
+    with_gaps = df.drop(index=df.index[100:140])  # a gap is not another rate
+    assert sw.transform(with_gaps).shape == sw.transform(df).shape
+
+
+@pytest.mark.parametrize(
+    "cls,param,value",
+    [
+        (SeriesOutlierDetector, "latent_weight", -1.0),
+        (SeriesOutlierDetector, "latent_weight", float("nan")),
+        (SeriesOutlierDetector, "activity_weight", float("nan")),
+        (SeriesOutlierDetector, "contamination", float("nan")),
+        (SeriesOutlierDetector, "fpr", float("nan")),
+        (SeriesOutlierDetector, "mad_k", -1.0),
+        (SeriesOutlierDetector, "n_estimators", 0),
+        (SeriesOutlierDetector, "n_estimators", True),
+        (SeriesOutlierDetector, "window", 1),
+        (SeriesOutlierDetector, "window", True),
+        (SeriesOutlierDetector, "max_window", 0),
+        (SeriesOutlierDetector, "n_components", 0),
+        (SeriesOutlierDetector, "hidden_layer_sizes", (0,)),
+        (SeriesOutlierDetector, "max_epochs", 0),
+        (SeriesOutlierDetector, "device", "nope"),
+        (SeriesOutlierDetector, "error_context", float("inf")),
+        (SlidingWindows, "window", 1),
+        (SlidingWindows, "window", True),
+        (SlidingWindows, "stride", 0),
+        (SlidingWindows, "stride", True),
+    ],
+)
+def test_parameter_errors_name_the_parameter(cls, param, value):
+    params = {"window": 10} if cls is SlidingWindows else {"window": 10, **FAST}
+    with pytest.raises(ValueError, match=rf"^{cls.__name__}: {param} must be"):
+        cls(**{**params, param: value}).fit(_sine(200))
+
+
+def test_series_too_short_for_its_windows():
+    x = _sine(300)
+    with pytest.raises(
+        ValueError, match="SeriesOutlierDetector: the series has 10 time steps, fewer"
+    ):
+        SeriesOutlierDetector(window=20, **FAST).fit(x[:10])
+    with pytest.raises(ValueError, match="3 windows of window=20; fitting needs at least 20"):
+        SeriesOutlierDetector(window=20, **FAST).fit(x[:22])
+    det = SeriesOutlierDetector(n_estimators=1, **FAST).fit(x[:30])  # the automatic window fits
+    assert det.window_ <= 15 and np.all(np.isfinite(det.score_samples(x[:30])))
+    with pytest.raises(ValueError, match="fewer than window"):
+        det.score_samples(x[: det.window_ - 1])
+
+
+def test_constant_series_gives_finite_scores():
+    x = np.full(600, 2.0)
+    det = SeriesOutlierDetector(window=20, n_estimators=1, **FAST).fit(x)
+    s = det.score_samples(x)
+    assert np.all(np.isfinite(s)) and np.max(np.abs(s)) < 1e-6
+    assert not np.any(det.predict(x) == -1)
+    spike = x.copy()
+    spike[300] += 1.0
+    s = det.score_samples(spike)
+    assert np.all(np.isfinite(s)) and np.min(s) > -1e6
+    assert det.predict(spike)[300] == -1
+
+
+def test_odd_series_inputs_are_refused_or_read():
+    x = _sine(200)
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        SlidingWindows(window=10).fit(x + 1j)
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        SlidingWindows(window=10).fit(pd.Series(x + 1j))
+    with pytest.raises(ValueError, match="no channel"):
+        SlidingWindows(window=10).fit(np.empty((50, 0)))
+    # a PeriodIndex is a time index: its gaps are steps of the grid
+    periods = pd.period_range("2024-01-01", periods=200, freq="h")
+    s = pd.Series(x, index=periods).drop(index=periods[50:60])
+    sw = SlidingWindows(window=10, scaling=None).fit(s)
+    assert sw.step_ == pd.Timedelta("1h") and sw.n_filled_ == 10
+    assert len(sw.inverse_transform(sw.transform(s))) == 200
+
+
+def test_infinite_values_and_bad_method_arguments(spiked):
+    x, det = spiked
+    bad = x.copy()
+    bad[3] = -np.inf
+    with pytest.raises(ValueError, match="infinite values.*row 3"):
+        SlidingWindows(window=10).fit(bad)
+    with pytest.raises(ValueError, match="infinite values"):
+        SlidingWindows(window=10).fit(x).transform(bad)
+    with pytest.raises(ValueError, match="infinite values"):
+        det.score_samples(bad)
+    for gap in (-1, 2.5, "x", float("nan"), True):
+        with pytest.raises(ValueError, match="merge_gap must be None"):
+            det.anomalous_intervals(x, merge_gap=gap)
+    assert len(det.anomalous_intervals(x, merge_gap=0)) >= 1
+    sw = SlidingWindows(window=10).fit(x)
+    W = sw.transform(x)
+    for value in (np.nan, np.inf):
+        W2 = W.copy()
+        W2[0, 0] = value
+        with pytest.raises(ValueError, match=r"non-finite values \(NaN or inf\)"):
+            sw.inverse_transform(W2)
+    with pytest.raises(ValueError, match="0 windows"):
+        sw.inverse_transform(W[:0])

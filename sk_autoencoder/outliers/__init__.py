@@ -25,9 +25,16 @@ How a row is scored
 4. The threshold ``offset_`` is calibrated on the held-out rows (which no member saw), so it
    needs no guess of the contamination.
 
-Modules: ``ensemble`` (the members as one skorch net), ``detector`` (the estimator),
-``explanation`` (the table of :meth:`~AutoencoderOutlierDetector.explain`), ``state`` (its
-safe-save state), ``evaluation`` (:func:`evaluate_detector`). The rules shared with the
+Values a DataFrame column never had in fit (a new level, a missing value where there were
+none) count as evidence of an anomaly at least as strong as the column's rarest training level
+(``unseen``); on constant training data scores stay finite and training-like rows unflagged
+(see the class notes).
+
+Modules: ``ensemble`` (the members as one skorch net, and their fitting), ``detector`` (the
+estimator), ``params`` (its parameter rules), ``inputs`` and ``unseen`` (the tables it reads,
+values never seen in fit), ``explanation`` (the table of
+:meth:`~AutoencoderOutlierDetector.explain`), ``state`` (its safe-save state), ``evaluation``
+(:func:`evaluate_detector`). The rules shared with the
 series detector (robust scaling, code-space distance, thresholds, shares) are in
 ``sk_autoencoder._scoring``.
 """

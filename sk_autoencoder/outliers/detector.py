@@ -5,8 +5,6 @@ How a row is scored: see the package documentation of :mod:`sk_autoencoder.outli
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils import check_random_state
@@ -21,27 +19,15 @@ from .._scoring import (
     mahalanobis,
     robust_center_scale,
     threshold_rule,
-    threshold_rules,
 )
-from ..modules.networks import ACTIVATIONS
-from ..vae import VAEGenerator
-from .ensemble import AutoencoderEnsemble
-from .explanation import explanation_table
+from .ensemble import fit_members, warn_overflow
+from .explanation import check_top_k, explanation_table
 from .inputs import _TableEncoding
+from .params import MEMBER_CLASSES, PARAM_RULES
 from .state import load_detector_state, save_detector_state
+from .unseen import floor_errors
 
 __all__ = ["AutoencoderOutlierDetector"]
-
-_THRESHOLDS = ("fpr", "mad", "contamination")
-_MODELS = ("ae", "vae")
-# Every parameter check of the detector, in order (see ``_core.params.check_params``).
-_PARAM_RULES = [
-    ("model", lambda v: v in _MODELS, f"one of {_MODELS}"),
-    *threshold_rules(_THRESHOLDS),
-    ("n_estimators", lambda v: int(v) >= 1, ">= 1"),
-    ("n_steps", lambda v: int(v) >= 1, ">= 1"),
-    ("activation", lambda v: v in ACTIVATIONS, f"one of {sorted(ACTIVATIONS)}"),
-]
 
 
 class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixin, BaseEstimator):
@@ -73,9 +59,10 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
     min_epochs : int, default=3
     activation : str, default="relu"
         Hidden-layer activation of the ``"ae"`` members (see :class:`AutoencoderTransformer`).
-    noise : {None, "gaussian", "mask", "swap"}, default=None
-        Training-time corruption of the members (denoising autoencoders).
+    noise : {None, "gaussian", "mask", "swap", "salt_pepper"}, default=None
+        Training-time corruption of the ``"ae"`` members (denoising autoencoders).
     noise_level : float, default=0.1
+        In [0, 10] for ``"gaussian"`` (a standard deviation), a share in [0, 1] otherwise.
     holdout_fraction : float, default=0.2
         Share of the training rows held out from the members; their errors set the per-column
         normalisation and the calibrated thresholds.
@@ -96,7 +83,7 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         Weight of the code-space term (``model="ae"``): the Mahalanobis distance of a row's
         code from the training codes, robust-z normalised on the held-out rows, added to the
         reconstruction term. It catches rows that lie on the learned structure but far out
-        along it (which an autoencoder reconstructs well). 0 turns it off.
+        along it (which an autoencoder reconstructs well). A finite float >= 0; 0 turns it off.
     random_state : int, RandomState or None, default=None
     device : str, default="auto"
         ``"auto"``: the GPU when PyTorch sees one (``"cuda"``), else ``"cpu"``.
@@ -120,6 +107,26 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when X has string column names.
+
+    Notes
+    -----
+    **Values never seen in fit** (DataFrame input): a level a categorical column did not have
+    in training, or a missing value in a column that had none, counts as evidence of an
+    anomaly at least as strong as the rarest training level of its column. The cell is fed to
+    the members as that rarest level, and its column error is floored at the column's largest
+    training error and, for a categorical column, at ``log((n + 1) / (n1 + 1))`` nats, the
+    surprise of a new level among ``n`` training rows with ``n1`` levels seen once (a column
+    of identifiers expects new values, one of a few repeated levels does not). Its column is
+    then (nearly always) the top column of :meth:`explain`. See
+    :mod:`sk_autoencoder.outliers.unseen`.
+
+    **Constant training data**: a statistic with no spread at all (every held-out row alike)
+    is scaled by 1 in its own units instead of by its zero MAD, and the code-space term is
+    off when the codes do not vary; rows like the training rows then score about 0, a row
+    whose constant column moves by ``d`` (in that column's units) about ``d**2 / n_columns``
+    more, and the ``"fpr"`` / ``"contamination"`` threshold lies just above the training
+    scores (see :func:`sk_autoencoder._scoring.calibrate_offset`). A constant column among
+    varying ones keeps the usual scaling.
 
     Examples
     --------
@@ -180,70 +187,46 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
-        check_params(self, _PARAM_RULES)
+        check_params(self, PARAM_RULES)
 
     # ------------------------------------------------------------------ fitting
-    def _code_sizes(self, n_out: int) -> list:
-        if self.n_components != "auto":
-            return [int(self.n_components)] * int(self.n_estimators)
-        mults = self._CODE_MULT
-        return [
-            int(np.clip(round(mults[i % len(mults)] * math.sqrt(n_out)), 2, self._CODE_MAX))
-            for i in range(int(self.n_estimators))
-        ]
-
-    def _net_params(self, n_rows: int, n_out: int) -> dict:
-        """Width, batch size and epochs shared by the members."""
-        h = self.hidden_width
-        if h == "auto":
-            h = int(np.clip(2 * n_out, 16, self._HIDDEN_MAX))
-        bs = int(np.clip(2 ** round(math.log2(max(n_rows / 16, 1))), 16, self._BATCH_MAX))
-        bs = min(bs, max(1, n_rows))
-        epochs = max(int(self.min_epochs), math.ceil(int(self.n_steps) / math.ceil(n_rows / bs)))
-        return dict(
-            hidden_layer_sizes=(int(h),),
-            max_epochs=int(epochs),
-            batch_size=bs,
-            early_stopping=False,
-            train_split=None,
-            device=self.device,
-        )
-
     def _fit_members(self, train, n_out, seeds, blocks) -> None:
-        common = self._net_params(len(train), n_out)
-        self.code_sizes_ = self._code_sizes(n_out)
-        if self.model == "vae":
-            self.estimators_ = [
-                VAEGenerator(n_components=k, random_state=int(s), **common).fit(
-                    train, feature_blocks=blocks
-                )
-                for k, s in zip(self.code_sizes_, seeds)
-            ]
-            return
-        net = AutoencoderEnsemble(
-            n_components=max(self.code_sizes_),
-            code_sizes=tuple(self.code_sizes_),
-            activation=self.activation,
-            noise=self.noise,
-            noise_level=self.noise_level,
-            random_state=int(seeds[0]),
-            **common,
-        )
-        self.estimators_ = [net.fit(train, feature_blocks=blocks)]
+        try:
+            self.code_sizes_, self.estimators_ = fit_members(self, train, n_out, seeds, blocks)
+        except ValueError as exc:
+            # A member's own check (e.g. the device's availability) speaks of the internal
+            # member class: say it of the detector instead.
+            text = str(exc)
+            for internal in MEMBER_CLASSES:
+                if text.startswith(f"{internal}:"):
+                    raise ValueError(type(self).__name__ + text[len(internal) :]) from exc
+            raise
 
-    def _outputs(self, Z) -> list:
+    def _outputs(self, Z, unseen=None) -> list:
         """Each member's outputs for model-space rows ``Z``.
 
         Per member: column errors (n, n_features_in_) and codes (n, k) for ``"ae"``, the negative
-        ELBO (n,) for ``"vae"``.
+        ELBO (n,) for ``"vae"``. ``unseen``: the mask of unseen cells (see
+        :mod:`~sk_autoencoder.outliers.unseen`), whose errors are floored.
         """
         if self.model == "vae":
-            return [
+            out = [
                 (self._group(m.reconstruction_error(Z, per_feature=True)), -m.score_samples(Z))
                 for m in self.estimators_
             ]
-        E, C = self.estimators_[0].member_outputs(Z)
-        return [(self._group(E[m]), C[m, :, :k]) for m, k in enumerate(self.code_sizes_)]
+        else:
+            E, C = self.estimators_[0].member_outputs(Z)
+            warn_overflow(self, E, Z)
+            out = [(self._group(E[m]), C[m, :, :k]) for m, k in enumerate(self.code_sizes_)]
+        if unseen is None:
+            return out
+        floored = []
+        for (E, C), floor in zip(out, self._error_floor):
+            Ef = floor_errors(E, unseen, floor)
+            if self.model == "vae":  # the ELBO does not read E: add the floor's excess
+                C = C + (Ef - E).sum(axis=1)
+            floored.append((Ef, C))
+        return floored
 
     def fit(self, X, y=None):
         """Fit the members on part of ``X`` and calibrate the threshold on the rest.
@@ -264,19 +247,22 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         n_hold = int(np.clip(round(n * self.holdout_fraction), 2, n - 2))
         hold, train = Z[np.sort(perm[:n_hold])], Z[np.sort(perm[n_hold:])]
         self._fit_members(train, n_out, seeds[:-1], blocks)
-        self._latent_stats = [self._fit_latent(C) for _, C in self._outputs(train)]
-        self._fit_normalisation(hold)
+        train_out = self._outputs(train)
+        self._latent_stats = [self._fit_latent(C) for _, C in train_out]
+        hold_out = self._outputs(hold)
+        self._fit_normalisation(hold_out)
+        self._fit_unseen(X, Z, train_out, hold_out)
         self.holdout_scores_ = self._anomaly(hold)
         self._set_offset(Z)
         return self
 
-    def _fit_normalisation(self, hold) -> None:
+    def _fit_normalisation(self, hold_out) -> None:
         """Robust centre/scale of each member's column errors and row scores.
 
-        Also of the code-space term; fitted on the held-out rows.
+        Also of the code-space term; fitted on the held-out rows' outputs ``hold_out``.
         """
         self._col_stats, self._row_stats = [], []
-        for (E, C), latent in zip(self._outputs(hold), self._latent_stats):
+        for (E, C), latent in zip(hold_out, self._latent_stats):
             med, scale = robust_center_scale(E)
             raw = self._member_raw((E - med) / scale, C, latent, calibrate=True)
             self._col_stats.append((med, scale))
@@ -328,26 +314,27 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         lat = (dist - latent["center"]) / latent["scale"]
         return (rec - r_med) / r_scale + float(self.latent_weight) * lat
 
-    def _member_scores(self, Z):
+    def _member_scores(self, Z, unseen=None):
         """Per member: column z-scores (n, p) and normalised row scores (n,)."""
         out = []
         for (E, C), (med, scale), (rmed, rscale), latent in zip(
-            self._outputs(Z), self._col_stats, self._row_stats, self._latent_stats
+            self._outputs(Z, unseen), self._col_stats, self._row_stats, self._latent_stats
         ):
             Zcol = (E - med) / scale
             out.append((Zcol, (self._member_raw(Zcol, C, latent) - rmed) / rscale))
         return out
 
-    def _anomaly(self, Z) -> np.ndarray:
-        return np.mean([s for _, s in self._member_scores(Z)], axis=0)
+    def _anomaly(self, Z, unseen=None) -> np.ndarray:
+        return np.mean([s for _, s in self._member_scores(Z, unseen)], axis=0)
 
     def reconstruction_error(self, X) -> np.ndarray:
         """Anomaly score of each row (higher = more anomalous), shape (n_samples,).
 
         The mean over members of the robust-z normalised member scores (reconstruction error plus
-        the code-space distance).
+        the code-space distance). Unseen values of a DataFrame count as described in the class
+        documentation.
         """
-        return self._anomaly(self._encode(X, reset=False))
+        return self._anomaly(*self._encode_scored(X))
 
     # ------------------------------------------------------------------ explanations
     def _reconstruct(self, Z) -> np.ndarray:
@@ -361,7 +348,12 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
 
         A column's contribution is its z-scored reconstruction error averaged over members,
         clipped at 0 (columns reconstructed better than typical contribute nothing); shares
-        are the contributions divided by their row sum (uniform when all are 0).
+        are the contributions divided by their row sum (uniform when all are 0). An unseen
+        value of a DataFrame (a level not seen in fit, or a missing value where the column had
+        none) has its column error floored at that column's largest training error, so its
+        column is (nearly always) the row's top column; its ``observed`` value is the value
+        itself, its ``reconstructed`` one what the members make of the column's rarest level.
+        ``top_k``: an int >= 1 (at most the number of columns are listed).
 
         Returns a DataFrame indexed like ``X`` with ``anomaly_score``, ``share:<column>`` for
         every input column, and for ``i = 1..top_k``: ``top<i>_column``, ``top<i>_share``,
@@ -369,15 +361,16 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         categorical column the level). Without pandas installed a dict of arrays with the same
         content is returned.
         """
-        Z = self._encode(X, reset=False)
-        scores = self._member_scores(Z)
+        check_top_k(self, top_k)
+        Z, unseen = self._encode_scored(X)
+        scores = self._member_scores(Z, unseen)
         contrib = np.mean([np.clip(zc, 0, None) for zc, _ in scores], axis=0)
         return explanation_table(
             anomaly=np.mean([s for _, s in scores], axis=0),
             shares=feature_shares(contrib),
             top_k=top_k,
             names=self._column_names(),
-            observed=self._decode(Z),
+            observed=self._observed(X, Z, unseen),
             recon=self._decode(self._reconstruct(Z).astype(np.float32)),
             index=X.index if is_dataframe(X) else None,
         )

@@ -1,8 +1,13 @@
-"""The detector's members as one skorch net (:class:`AutoencoderEnsemble`)."""
+"""The detector's members: one skorch net (:class:`AutoencoderEnsemble`) or VAEs.
+
+:func:`fit_members` sizes and trains them for an ``AutoencoderOutlierDetector``.
+"""
 
 from __future__ import annotations
 
+import math
 import numbers
+import warnings
 
 import numpy as np
 import torch
@@ -10,8 +15,9 @@ import torch
 from ..autoencoder import AutoencoderTransformer
 from ..modules import output_activation, per_feature_nll
 from ..modules.parallel import ParallelAutoencoders
+from ..vae import VAEGenerator
 
-__all__ = ["AutoencoderEnsemble"]
+__all__ = ["AutoencoderEnsemble", "fit_members", "warn_overflow"]
 
 
 def _per_member(fn, raw: torch.Tensor, blocks, x: torch.Tensor | None = None) -> torch.Tensor:
@@ -86,3 +92,76 @@ class AutoencoderEnsemble(AutoencoderTransformer):
 
         X = self._check_input(X)
         return self._out(self._batched(fn, X), X).transpose(1, 0, 2)
+
+
+def _code_sizes(det, n_out: int) -> list:
+    """Code size of each member of ``det`` (see its ``n_components``)."""
+    if det.n_components != "auto":
+        return [int(det.n_components)] * int(det.n_estimators)
+    mults = det._CODE_MULT
+    return [
+        int(np.clip(round(mults[i % len(mults)] * math.sqrt(n_out)), 2, det._CODE_MAX))
+        for i in range(int(det.n_estimators))
+    ]
+
+
+def _net_params(det, n_rows: int, n_out: int) -> dict:
+    """Width, batch size and epochs shared by the members."""
+    h = det.hidden_width
+    if h == "auto":
+        h = int(np.clip(2 * n_out, 16, det._HIDDEN_MAX))
+    bs = int(np.clip(2 ** round(math.log2(max(n_rows / 16, 1))), 16, det._BATCH_MAX))
+    bs = min(bs, max(1, n_rows))
+    epochs = max(int(det.min_epochs), math.ceil(int(det.n_steps) / math.ceil(n_rows / bs)))
+    return dict(
+        hidden_layer_sizes=(int(h),),
+        max_epochs=int(epochs),
+        batch_size=bs,
+        early_stopping=False,
+        train_split=None,
+        device=det.device,
+    )
+
+
+def fit_members(det, train, n_out: int, seeds, blocks):
+    """``(code_sizes, networks)`` of the detector ``det`` fitted on the model-space ``train``.
+
+    One :class:`AutoencoderEnsemble` for ``model="ae"``, one :class:`VAEGenerator` per member
+    (seed ``seeds[m]``) for ``"vae"``.
+    """
+    common = _net_params(det, len(train), n_out)
+    sizes = _code_sizes(det, n_out)
+    if det.model == "vae":
+        return sizes, [
+            VAEGenerator(n_components=k, random_state=int(s), **common).fit(
+                train, feature_blocks=blocks
+            )
+            for k, s in zip(sizes, seeds)
+        ]
+    net = AutoencoderEnsemble(
+        n_components=max(sizes),
+        code_sizes=tuple(sizes),
+        activation=det.activation,
+        noise=det.noise,
+        noise_level=det.noise_level,
+        random_state=int(seeds[0]),
+        **common,
+    )
+    return sizes, [net.fit(train, feature_blocks=blocks)]
+
+
+def warn_overflow(det, E: np.ndarray, Z: np.ndarray) -> None:
+    """Warn when member errors ``E`` (M, n, d) of model-space rows ``Z`` are not finite.
+
+    A value so far out that its squared error overflows float32 scores ``-inf`` (flagged).
+    """
+    bad = ~np.isfinite(E).all(axis=(0, 2))
+    if bad.any():
+        warnings.warn(
+            f"{type(det).__name__}: {int(bad.sum())} of {len(bad)} rows gave infinite errors "
+            f"(the largest |standardised value| is {float(np.abs(Z).max()):.3g}): they score "
+            "-inf and are flagged; values that far from the training data are usually "
+            "sentinels or unit errors.",
+            RuntimeWarning,
+            stacklevel=4,
+        )

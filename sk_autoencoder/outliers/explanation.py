@@ -5,8 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.frames import is_dataframe
+from .._core.params import positive_int
 
-__all__ = ["explanation_table"]
+__all__ = ["check_top_k", "explanation_table"]
+
+
+def check_top_k(det, top_k) -> None:
+    """Refuse a ``top_k`` that is not an int >= 1 (the package's parameter message)."""
+    if not positive_int(top_k):
+        raise ValueError(
+            f"{type(det).__name__}.explain: top_k must be a positive int (the number of top "
+            f"columns listed per row), got {top_k!r}."
+        )
 
 
 def explanation_table(*, anomaly, shares, top_k, names, observed, recon, index):

@@ -11,6 +11,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core.frames import is_dataframe
 from ..preprocessing import TabularPreprocessor
+from .unseen import (
+    new_level_surprise,
+    rarest_levels,
+    raw_columns,
+    recode_unseen,
+    unseen_cells,
+)
 
 
 class _TableEncoding:
@@ -68,3 +75,49 @@ class _TableEncoding:
         if self.preprocessor_ is not None:
             return self.preprocessor_.inverse_transform(Zs)
         return Zs * self.scale_ + self.mean_
+
+    # ------------------------------------------------------------------ unseen values
+    def _fit_unseen(self, X, Z, train_out, hold_out) -> None:
+        """What the unseen-value rule needs (DataFrame input only; see ``outliers.unseen``).
+
+        The rarest training level of each categorical column (training rows ``Z``) and, per
+        member, the error floor of each column (the members' outputs on the training and
+        held-out rows).
+        """
+        self._unseen_levels, self._error_floor = None, None
+        if self.preprocessor_ is None:
+            return
+        self._unseen_levels = rarest_levels(self.preprocessor_, Z)
+        surprise = new_level_surprise(self.preprocessor_, X)
+        self._error_floor = [
+            np.maximum(np.maximum(Et.max(axis=0), Eh.max(axis=0)), surprise)
+            for (Et, _), (Eh, _) in zip(train_out, hold_out)
+        ]
+
+    def _encode_scored(self, X):
+        """Model-space rows of ``X`` to score and the mask of their unseen cells (or None).
+
+        Unseen categorical cells are re-encoded as their column's rarest training level.
+        """
+        Z = self._encode(X, reset=False)
+        unseen = None if self.preprocessor_ is None else unseen_cells(self.preprocessor_, X)
+        if unseen is None:
+            return Z, None
+        if getattr(self, "_error_floor", None) is None:
+            raise ValueError(
+                f"{type(self).__name__}: X holds values never seen in fit (a new level, or a "
+                "missing value where the column had none), and this model was saved without "
+                "the statistics that score them (an older sk_autoencoder); refit it."
+            )
+        return recode_unseen(Z, unseen, self._groups, self._unseen_levels), unseen
+
+    def _observed(self, X, Z, unseen):
+        """The rows in the input's units for :meth:`explain`: decoded, unseen cells as given."""
+        observed = self._decode(Z)
+        if unseen is None:
+            return observed
+        observed = observed.astype(object)
+        for j, (_, values) in enumerate(raw_columns(self.preprocessor_, X)):
+            rows = np.flatnonzero(unseen[:, j])
+            observed.iloc[rows, j] = values[rows]
+        return observed

@@ -38,10 +38,50 @@ def _vector(reader, key, n: int) -> np.ndarray:
     return a
 
 
-def _int(value, low: int = 0) -> int:
+def _int(value, low: int = 0, key: str = "a count") -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
-        raise ValueError(f"expected an int >= {low}, got {value!r}")
+        raise ValueError(f"{key} must be an int >= {low}, got {value!r}")
     return int(value)
+
+
+# Every key of the saved state; ``mean_``/``scale_`` for array input, ``unseen`` for DataFrames.
+_STATE_KEYS = {
+    "n_features_in_",
+    "code_sizes_",
+    "estimators_",
+    "preprocessor_",
+    "col_stats",
+    "row_stats",
+    "latent_stats",
+    "holdout_scores_",
+    "offset_",
+    "threshold_",
+    "mean_",
+    "scale_",
+    "feature_names_in_",
+    "unseen",
+}
+
+
+def _unseen_state(det, entry, reader, p: int):
+    """The unseen-value statistics (rarest levels, per-member error floors), checked.
+
+    A model saved without them (an older version) gets None and refuses unseen values.
+    """
+    if entry is None:
+        return None, None
+    if det.preprocessor_ is None:
+        raise ValueError("unseen-value statistics without a preprocessor")
+    levels = [_int(v, -1, "a rarest level") for v in entry["levels"]]
+    floors = [_vector(reader, f, p) for f in entry["error_floor"]]
+    if len(levels) != p or len(floors) != len(det._col_stats):
+        raise ValueError("the unseen-value statistics do not match the columns and members")
+    pre = det.preprocessor_
+    for name, pos in zip(pre.feature_names_in_, levels):
+        a, b = pre.column_slices_[name]
+        if (pos >= 0) != (name in pre.categories_) or pos >= b - a:
+            raise ValueError(f"rarest level {pos} does not fit column {name!r}")
+    return levels, floors
 
 
 def save_detector_state(det, writer) -> dict:
@@ -70,6 +110,11 @@ def save_detector_state(det, writer) -> dict:
     }
     if det.preprocessor_ is None:
         state["mean_"], state["scale_"] = arr(det.mean_), arr(det.scale_)
+    elif getattr(det, "_error_floor", None) is not None:
+        state["unseen"] = {
+            "levels": [int(v) for v in det._unseen_levels],
+            "error_floor": [arr(f) for f in det._error_floor],
+        }
     if hasattr(det, "feature_names_in_"):
         state["feature_names_in_"] = [str(c) for c in det.feature_names_in_]
     return state
@@ -77,8 +122,11 @@ def save_detector_state(det, writer) -> dict:
 
 def load_detector_state(det, state: dict, reader) -> None:
     """Restore the fitted attributes of ``det`` from ``state``, checking shapes and sizes."""
-    p = _int(state["n_features_in_"], 1)
-    sizes = [_int(k, 1) for k in state["code_sizes_"]]
+    unknown = sorted(set(state) - _STATE_KEYS)
+    if unknown:
+        raise ValueError(f"unknown state keys {unknown}")
+    p = _int(state["n_features_in_"], 1, "n_features_in_")
+    sizes = [_int(k, 1, "code_sizes_") for k in state["code_sizes_"]]
     n_members = len(sizes)
     if n_members < 1:
         raise ValueError("no member code sizes")
@@ -117,6 +165,7 @@ def load_detector_state(det, state: dict, reader) -> None:
         rc, rs, c, s = (_scalar(reader, entry[name]) for name in _LATENT_SCALARS)
         lat.update(rec=(rc, rs), center=c, scale=s)
         det._latent_stats.append(lat)
+    det._unseen_levels, det._error_floor = _unseen_state(det, state.get("unseen"), reader, p)
     det.holdout_scores_ = reader.array(state["holdout_scores_"])
     det.offset_ = float(state["offset_"])
     det.threshold_ = str(state["threshold_"])

@@ -34,6 +34,8 @@ _SAMPLE = 256  # values looked at before counting a whole column
 _PERCENTILES = (0, 1, 5, 10, 25, 50, 75, 90, 95, 99, 100)
 #: Relative difference of two values above which float32 keeps them apart.
 _MEANINGFUL = 1e-6
+#: A collapsed bulk is an error only when it spans less than this share of the whole range.
+_DOMINATED = 1e-9
 
 
 def _is_number(v) -> bool:
@@ -152,13 +154,30 @@ def _collapsed_run(quantiles: np.ndarray, codes: np.ndarray):
     return None
 
 
+def _dominated(run, quantiles: np.ndarray, observed: np.ndarray) -> bool:
+    """Whether a collapsed run of the inner percentiles is the bulk, lost to extreme values.
+
+    Lost: the run covers the 5th to the 95th percentile (the bulk, not a few rows) and spans
+    less than ``_DOMINATED`` of the column's whole range, i.e. a few values lie more than a
+    billion times the bulk's spread away (a sentinel such as 1e30 among ordinary numbers).
+    A run that differs only at float32's resolution of the range (0 next to 1e-7 in a column
+    reaching 16) is rounding, not a lost column.
+    """
+    i, j = run[0] + 1, run[1] + 1  # indices into _PERCENTILES
+    if _PERCENTILES[i] > 5 or _PERCENTILES[j] < 95:
+        return False
+    full = float(observed.max() - observed.min())
+    return full > 0 and (quantiles[j] - quantiles[i]) < _DOMINATED * full
+
+
 def _check_float32_spread(name, values: np.ndarray, spec) -> None:
     """Raise if the float32 encoding of ``values`` (NaN for missing) by ``spec`` loses them.
 
     ``spec`` is the column's ``_NumericSpec``; the encoding is ``(value - center) / scale``
     in float32, as ``transform`` writes it. Two failures: a value whose encoding overflows
     float32, and a scale so dominated by extreme values that the bulk of the column (a range
-    of its percentiles, see ``_PERCENTILES``) encodes to one float32 value.
+    of its percentiles from the 1st to the 99th, see ``_PERCENTILES``) encodes to one float32
+    value.
     """
     observed = values[~np.isnan(values)]
     if not observed.size:
@@ -175,10 +194,12 @@ def _check_float32_spread(name, values: np.ndarray, spec) -> None:
             "Rescale the column (e.g. divide it by a power of 10 or take a log) or set the "
             "value to NaN."
         )
-    run = _collapsed_run(quantiles, codes)
-    if run is not None:
+    # The inner percentiles only: the extremes themselves may sit next to each other (a few
+    # rows, a zero-inflated column); what must not collapse is the bulk of the column.
+    run = _collapsed_run(quantiles[1:-1], codes[1:-1])
+    if run is not None and _dominated(run, quantiles, observed):
         row = _extreme_row(values)
-        (i, j), value = run, float(values[row])
+        (i, j), value = (run[0] + 1, run[1] + 1), float(values[row])
         raise ValueError(
             f"column {name!r} has an extreme value {value!r} (row {row}) that dominates "
             f"its scale ({spec.scale:.3g}): encoded as float32, the values between its "

@@ -8,15 +8,19 @@ The series
 ----------
 A series is an array shaped ``(T,)`` or ``(T, C)`` (rows are timestamps, columns are
 channels), a pandas ``Series``, or a ``DataFrame`` whose time is either its
-``DatetimeIndex`` or its one datetime column (the other columns are the channels). Rows are
-never dropped:
+``DatetimeIndex`` (or ``TimedeltaIndex``; a ``PeriodIndex`` counts by the start of each
+period) or its one datetime column (the other columns are the channels). Values must be real
+and finite (NaN is a missing value; inf and complex values are refused). Rows are never
+dropped:
 
 - **Time grid.** With times, the series is placed on a regular grid whose step is the median
   spacing of the training series (``step_``). Rows are taken in time order; rows falling on the
   same grid step (duplicated timestamps) are averaged there and each of them gets that step's
   score. Grid steps without a row (gaps) are filled by linear interpolation between the
   neighbouring observed values. Without times the rows are taken as consecutive, equally
-  spaced samples.
+  spaced samples. A series scored later must be sampled at the training rate: a median
+  spacing over 1.5 times ``step_`` is refused (most steps would be interpolations), under
+  ``step_ / 1.5`` warned about (rows are averaged onto the coarser grid).
 - **Missing values** (NaN) are filled in the same way, per channel (a value before the first
   or after the last observed one takes the nearest observed value). A channel with no observed
   value is an error.
@@ -59,6 +63,12 @@ How a timestamp is scored
    (``window`` windows inside the series, fewer in the first and last ``window - 1`` steps).
    ``score_samples`` is its negative (higher = more normal).
 4. ``offset_`` is calibrated on the training series without labels (``threshold``).
+
+A training series needs at least ``window`` windows (``2 * window - 1`` steps); the automatic
+window of a short series is at most half its length. On a constant training series (or any
+statistic without spread) the robust scales fall back to 1 in the statistic's units and the
+local error scale to float resolution (``_scoring.RESOLUTION``): its own timestamps score 0
+and any departure scores far lower (finite) and is flagged.
 
 Modules: ``grid`` (reading a series, the time grid), ``period`` (the window rule),
 ``windows`` (:class:`SlidingWindows`), ``scores`` (window and step arithmetic), ``members``

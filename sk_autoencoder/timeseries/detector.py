@@ -5,7 +5,6 @@ How a timestamp is scored: see the package documentation of :mod:`sk_autoencoder
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
@@ -13,17 +12,12 @@ from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._core.params import check_params
-from .._scoring import (
-    OutlierScoresMixin,
-    calibrate_offset,
-    feature_shares,
-    threshold_rule,
-    threshold_rules,
-)
+from .._core.params import check_params, is_int
+from .._scoring import OutlierScoresMixin, calibrate_offset, feature_shares, threshold_rule
 from ..autoencoder import AutoencoderTransformer
 from .intervals import _anomalous_intervals
 from .members import _activity_stats, _fit_stats, _impute, _window_scores
+from .params import PARAM_RULES, check_series_length
 from .period import choose_window
 from .scores import _cover_mean
 from .state import load_detector_state, save_detector_state
@@ -31,28 +25,8 @@ from .windows import SlidingWindows, _windows
 
 __all__ = ["SeriesOutlierDetector"]
 
-_THRESHOLDS = ("mad", "fpr", "contamination")
-_ARCHITECTURES = ("mlp", "conv")
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
-# Every parameter check of the detector, in order (see ``_core.params.check_params``).
-_PARAM_RULES = [
-    ("window", lambda v: v is None or (_is_int(v) and v >= 2), "None (automatic) or an int >= 2"),
-    ("architecture", lambda v: v in _ARCHITECTURES, f"one of {_ARCHITECTURES}"),
-    *threshold_rules(_THRESHOLDS),
-    ("n_estimators", lambda v: int(v) >= 1, ">= 1"),
-    ("latent_weight", lambda v: not v < 0, ">= 0"),
-    ("activity_weight", lambda v: not v < 0, ">= 0"),
-    (
-        "error_context",
-        lambda v: v is None or (isinstance(v, numbers.Real) and not isinstance(v, bool) and v >= 1),
-        "None or a number >= 1 (windows' lengths)",
-    ),
-]
+# The shortest automatic window (unless ``max_window`` is shorter still).
+_MIN_WINDOW = 32
 
 
 class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
@@ -182,7 +156,7 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ checks
     def _check_params(self) -> None:
-        check_params(self, _PARAM_RULES)
+        check_params(self, PARAM_RULES)
 
     # ------------------------------------------------------------------ fitting
     def _member(self, seed: int) -> AutoencoderTransformer:
@@ -234,14 +208,14 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
                     f"The series has {n_steps} time steps, too few to choose a window; pass "
                     "a longer series or window=<int>."
                 )
-            self.window_, self.period_ = choose_window(sw._scaled(grid), max_window=self.max_window)
+            self.window_, self.period_ = choose_window(
+                sw._scaled(grid),
+                min_window=min(_MIN_WINDOW, self.max_window),
+                max_window=self.max_window,
+            )
         else:
             self.window_ = int(self.window)
-            if n_steps < self.window_:
-                raise ValueError(
-                    f"The series has {n_steps} time steps, fewer than window={self.window_}; "
-                    "pass a longer series or a smaller window."
-                )
+        check_series_length(self, n_steps, self.window_)
         self.windows_ = sw.set_params(window=self.window_)
         self.n_channels_ = sw.n_channels_
         self.channel_names_ = sw.channel_names_
@@ -347,6 +321,11 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
         or row positions for a series without times), ``n_flagged`` (flagged rows),
         ``peak`` (time or position of the highest anomaly score) and ``peak_score``.
         """
+        if merge_gap is not None and not (is_int(merge_gap) and merge_gap >= 0):
+            raise ValueError(
+                f"{type(self).__name__}.anomalous_intervals: merge_gap must be None (the window) "
+                f"or an int >= 0 (grid steps), got {merge_gap!r}."
+            )
         grid, steps, _ = self._grid_scores(X)
         gap = self.window_ if merge_gap is None else int(merge_gap)
         return _anomalous_intervals(grid, steps, -self.offset_, gap)

@@ -6,6 +6,8 @@ and NaN.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._core.frames import import_pandas, is_dataframe, is_series
@@ -13,6 +15,9 @@ from .._core.frames import import_pandas, is_dataframe, is_series
 # A time grid longer than this many times the number of rows means the timestamps are not
 # a regularly sampled series (or one huge gap); refuse instead of allocating it.
 _MAX_GRID_GROWTH = 50
+# A scored series whose median spacing is this many times the fitted step (or less than its
+# inverse) is sampled at another rate.
+_STEP_TOLERANCE = 1.5
 
 
 class _Grid:
@@ -41,7 +46,7 @@ def split_time(X):
     if is_series(X):
         pd = import_pandas("A pandas series")
 
-        times = X.index if isinstance(X.index, pd.DatetimeIndex) else None
+        times = _index_times(pd, X.index)
         name = None if X.name is None else [str(X.name)]
         return _numeric(X.to_frame()), times, name, X.index
     if is_dataframe(X):
@@ -57,7 +62,7 @@ def split_time(X):
             times = pd.DatetimeIndex(X[time_cols[0]])
             data = X.drop(columns=time_cols)
         else:
-            times = X.index if isinstance(X.index, pd.DatetimeIndex) else None
+            times = _index_times(pd, X.index)
             data = X
         if data.shape[1] == 0:
             raise ValueError("The DataFrame has a time column but no value column.")
@@ -70,6 +75,12 @@ def split_time(X):
             f"A series must be shaped (n_timestamps,) or (n_timestamps, n_channels), got an "
             f"array of shape {X.shape}."
         )
+    if X.dtype.kind == "c":
+        raise ValueError(
+            f"Complex data not supported: the series holds complex values (dtype {X.dtype}); "
+            "pass real numbers (e.g. "
+            "np.abs(x) or np.c_[x.real, x.imag] as two channels)."
+        )
     if X.dtype.kind not in "biuf":
         try:
             X = X.astype(np.float64)
@@ -81,10 +92,65 @@ def split_time(X):
     return X.astype(np.float64), None, None, None
 
 
+def _index_times(pd, index):
+    """The times of a pandas index, or None.
+
+    A DatetimeIndex or TimedeltaIndex as it is, a PeriodIndex as the start of each period.
+    """
+    if isinstance(index, pd.PeriodIndex):
+        return index.to_timestamp()
+    if isinstance(index, (pd.DatetimeIndex, pd.TimedeltaIndex)):
+        return index
+    return None
+
+
+def check_sampling(times, step) -> None:
+    """Refuse (or warn about) a series sampled at another rate than the fitted ``step``.
+
+    Coarser (median spacing over ``_STEP_TOLERANCE`` x ``step``): most grid steps would be
+    interpolated, so the series is refused. Finer: several rows share a grid step and are
+    averaged there, as a resampling to ``step`` would; a warning says so.
+    """
+    t = times.sort_values().unique()
+    if len(t) < 2:
+        return
+    spacing = (t[1:] - t[:-1]).median()
+    got, fitted = _step_text(spacing), _step_text(step)
+    if spacing > _STEP_TOLERANCE * step:
+        raise ValueError(
+            f"The series is sampled every {got}, but this was fitted on a series sampled "
+            f"every {fitted}: scoring it would interpolate the steps in between. Score a "
+            f"series sampled every {fitted}, or fit on the new rate."
+        )
+    if spacing * _STEP_TOLERANCE < step:
+        warnings.warn(
+            f"The series is sampled every {got}, finer than the {fitted} it was fitted on: "
+            f"rows falling on the same {fitted} step are averaged there (and share its score).",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+def _step_text(step) -> str:
+    """A time step as a pandas frequency string ("5min", "h") where it has one."""
+    pd = import_pandas("A series with times")
+    try:
+        text = pd.tseries.frequencies.to_offset(pd.Timedelta(step)).freqstr
+    except (ValueError, TypeError):
+        return str(step)
+    return text if text[:1].isdigit() else f"1{text}"
+
+
 def _numeric(df) -> np.ndarray:
     pd = import_pandas("A pandas series")
 
     for c in df.columns:
+        if pd.api.types.is_complex_dtype(df[c]):
+            raise ValueError(
+                f"Complex data not supported: column {c!r} holds complex values (dtype "
+                f"{df[c].dtype}); pass real numbers (e.g. its abs, or real and imag as two "
+                "columns)."
+            )
         if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])):
             raise ValueError(
                 f"Column {c!r} is not numeric (dtype {df[c].dtype}). If it holds times, parse "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._scoring import code_distribution, mahalanobis, robust_center_scale
+from .._scoring import RESOLUTION, code_distribution, mahalanobis, robust_center_scale
 from .scores import _activity, _cover_any, _local_scale
 from .windows import _windows
 
@@ -32,9 +32,13 @@ def _rec_and_codes(member, W, observed, n_channels: int):
 
 
 def _activity_stats(values: np.ndarray, window: int) -> tuple:
-    """(centre, scale, eps) of the log activity of the training windows, per channel."""
+    """(centre, scale, eps) of the log activity of the training windows, per channel.
+
+    ``eps`` is a thousandth of the median activity, at least ``RESOLUTION`` (a constant channel
+    has no activity: changes below float rounding are not activity either).
+    """
     act = _activity(values, window)
-    eps = 1e-3 * np.median(act, axis=0) + 1e-12
+    eps = np.maximum(1e-3 * np.median(act, axis=0) + 1e-12, RESOLUTION)
     return (*robust_center_scale(np.log(act + eps), axis=0), eps)
 
 

@@ -72,11 +72,12 @@ def choose_window(
 
     The window is kept in ``[min_window, min(max_window, n_steps // 20)]`` (at least 20
     windows' worth of distinct data to learn from; a period longer than that is cut to the
-    bound).
+    bound), and a short series (under ``2 * min_window`` steps) gets at most ``(n_steps + 1)
+    // 2`` steps, so that it has at least as many windows as a window has steps.
     """
     values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
     n = len(values)
-    cap = max(min(max_window, n // 20), min(min_window, n))
+    cap = min(max(min(max_window, n // 20), min(min_window, n)), (n + 1) // 2)
     period = dominant_period(values)
     if period is None:
         window = min(max(min_window, series_memory(values)), cap)

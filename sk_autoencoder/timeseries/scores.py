@@ -7,20 +7,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._scoring import RESOLUTION
+
 
 def _local_scale(err: np.ndarray, window: int, context, floor: float) -> np.ndarray:
     """Running median of window errors over ``context`` windows' lengths, centred.
 
     The errors are mirrored past the ends, at most the whole series; never below ``floor`` (the
     median error of the training windows): a busy stretch is damped, a quiet one is not amplified.
-    Ones when ``context`` is None.
+    Nor below ``RESOLUTION``: a series reconstructed to float rounding (a constant one) has no
+    error size to divide by. Ones when ``context`` is None.
     """
     if context is None:
         return np.ones_like(err)
     from scipy.ndimage import median_filter
 
     size = max(1, min(int(context * window), len(err)))
-    return np.maximum(median_filter(err, size=size, mode="reflect"), floor + 1e-12)
+    return np.maximum(median_filter(err, size=size, mode="reflect"), max(floor + 1e-12, RESOLUTION))
 
 
 def _activity(values: np.ndarray, window: int) -> np.ndarray:

@@ -19,6 +19,22 @@ from .windows import SlidingWindows
 _STAT_PARTS = {"rec": ((), ()), "channel": ("C", "C"), "latent": ((), ()), "activity": ("C",) * 3}
 
 
+# Every key of the saved state.
+_STATE_KEYS = {
+    "window_",
+    "period_",
+    "offset_",
+    "threshold_",
+    "n_channels_",
+    "channel_names_",
+    "n_filled_",
+    "train_scores_",
+    "windows_",
+    "estimators_",
+    "stats",
+}
+
+
 def _is_int(v) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
@@ -79,6 +95,9 @@ def save_detector_state(det, writer) -> dict:
 
 def load_detector_state(det, state: dict, reader) -> None:
     """Restore ``det``'s fitted state, every number and shape checked first."""
+    unknown = sorted(set(state) - _STATE_KEYS)
+    if unknown:
+        raise ValueError(f"unknown state keys {unknown}")
     window, period = state["window_"], state["period_"]
     if not (_is_int(window) and window >= 2):
         raise ValueError(f"window_ must be an int >= 2, got {window!r}")

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._core.frames import import_pandas
 from .._core.params import check_params
-from .grid import _Grid, _median_step, _to_grid, split_time
+from .grid import _Grid, _median_step, _to_grid, check_sampling, split_time
 
 __all__ = ["SlidingWindows"]
 
@@ -36,14 +36,43 @@ def _positive_int(v) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
 
 
+def _stride_within_window(est):
+    if est.stride > est.window:
+        return (
+            f"stride must be <= window so that every step is in a window (inverse_transform "
+            f"needs them all), got stride={est.stride!r} with window={est.window!r}."
+        )
+    return None
+
+
 _SCALINGS = ("robust", "standard", None)
 # Every parameter check of SlidingWindows, in order (see ``_core.params.check_params``).
 _PARAM_RULES = [
     ("window", _positive_int, "a positive int"),
     ("stride", _positive_int, "a positive int"),
     ("window", lambda v: v >= 2, "at least 2"),
+    _stride_within_window,
     ("scaling", lambda v: v in _SCALINGS, "'robust', 'standard' or None"),
 ]
+
+
+def _n_steps_range(n_windows: int, window: int, stride: int) -> tuple[int, int]:
+    """The series lengths whose windows number ``n_windows`` (see ``_window_starts``)."""
+    if n_windows <= 1:
+        return window, window
+    return window + (n_windows - 2) * stride + 1, window + (n_windows - 1) * stride
+
+
+# Every key of the saved state (``step_unit`` may be absent in older files).
+_STATE_KEYS = {
+    "n_channels_",
+    "channel_names_",
+    "center_",
+    "scale_",
+    "step_ns",
+    "step_unit",
+    "n_filled_",
+}
 
 
 class SlidingWindows(TransformerMixin, BaseEstimator):
@@ -54,9 +83,9 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
     window : int
         Steps per window.
     stride : int, default=1
-        Steps between window starts. When ``(n_steps - window)`` is not a multiple of
-        ``stride`` one more window, ending at the last step, is added so that every step is
-        in a window.
+        Steps between window starts, at most ``window``. When ``(n_steps - window)`` is not a
+        multiple of ``stride`` one more window, ending at the last step, is added so that
+        every step is in a window.
     scaling : {"robust", "standard", None}, default="robust"
         Per-channel scaling fitted on the training series: ``"robust"`` subtracts the
         median and divides by the inter-quartile range / 1.349 (robust to anomalies in the
@@ -102,6 +131,18 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         values, times, names, index = split_time(X)
         if len(values) == 0:
             raise ValueError("The series is empty.")
+        if np.isinf(values).any():
+            row, c = np.argwhere(np.isinf(values))[0]
+            raise ValueError(
+                f"The series holds infinite values (inf or -inf; the first at row {row}, "
+                f"channel {c}); replace them by NaN (filled by interpolation) or by finite "
+                "values."
+            )
+        if values.shape[1] == 0:
+            raise ValueError(
+                f"The series has no channel: found 0 feature(s) (shape={values.shape}) while a "
+                "minimum of 1 is required; pass at least one value column."
+            )
         if fit:
             self.n_channels_ = values.shape[1]
             self.channel_names_ = names or [f"x{c}" for c in range(values.shape[1])]
@@ -130,6 +171,8 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
                     + ("without" if times is None else "with")
                     + " times; pass it the same way."
                 )
+            if times is not None:
+                check_sampling(times, self.step_)
         grid = _to_grid(values, times, self.step_, index)
         if len(grid.values) < self.window:
             raise ValueError(
@@ -181,6 +224,11 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
     def window_starts(self, n_steps: int) -> np.ndarray:
         """Grid step at which each window of a series of ``n_steps`` steps starts."""
         check_is_fitted(self, "center_")
+        if not (_positive_int(n_steps) and n_steps >= self.window):
+            raise ValueError(
+                f"SlidingWindows.window_starts: n_steps must be an int >= window={self.window} "
+                f"(the length of the series), got {n_steps!r}."
+            )
         return _window_starts(int(n_steps), self.window, self.stride)
 
     def inverse_transform(self, X, n_steps: int | None = None) -> np.ndarray:
@@ -198,13 +246,24 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
                 f"Expected windows shaped (n_windows, {C * w}) (n_channels * window), got "
                 f"{W.shape}."
             )
-        n_steps = (len(W) - 1) * self.stride + w if n_steps is None else int(n_steps)
-        starts = _window_starts(n_steps, w, self.stride)
-        if len(starts) != len(W):
+        if len(W) == 0:
+            raise ValueError("SlidingWindows.inverse_transform: got 0 windows.")
+        if not np.isfinite(W).all():
             raise ValueError(
-                f"{len(W)} windows do not match a series of {n_steps} steps ({len(starts)} "
-                "windows); pass the n_steps of the series they came from."
+                "SlidingWindows.inverse_transform: the windows hold non-finite values (NaN or "
+                "inf); pass the finite windows of transform (or a model's reconstruction)."
             )
+        low, high = _n_steps_range(len(W), w, self.stride)
+        if n_steps is None:
+            n_steps = high
+        elif not (_positive_int(n_steps) and low <= n_steps <= high):
+            raise ValueError(
+                f"SlidingWindows.inverse_transform: n_steps must be the length of the series "
+                f"the windows came from, an int in [{low}, {high}] for {len(W)} windows of "
+                f"window={w}, stride={self.stride}; got n_steps={n_steps!r}."
+            )
+        n_steps = int(n_steps)
+        starts = _window_starts(n_steps, w, self.stride)
         sums = np.zeros((n_steps, C))
         counts = np.zeros(n_steps)
         for k, s in enumerate(starts):
@@ -237,6 +296,9 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
 
     def _load_state(self, state: dict, reader) -> None:
         """The inverse of :meth:`_save_state` (called by ``sk_autoencoder.load``)."""
+        unknown = sorted(set(state) - _STATE_KEYS)
+        if unknown:
+            raise ValueError(f"unknown state keys {unknown}")
         C = state["n_channels_"]
         if not _positive_int(C):
             raise ValueError(f"n_channels_ must be a positive int, got {C!r}")

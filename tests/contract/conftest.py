@@ -3,7 +3,8 @@
 A test that takes the ``entry`` fixture runs once per registry entry (``estimators.ENTRIES``);
 ``@pytest.mark.applies(predicate)`` keeps only the entries it applies to. ``fitted`` is the
 entry's estimator fitted once per test module on the entry's data, ``expected`` its outputs.
-Tests must not change them (they fit clones for anything that mutates).
+Tests must not change them (they fit clones for anything that mutates): a module fits each
+entry once, however its tests are parametrized.
 """
 
 from __future__ import annotations
@@ -63,11 +64,23 @@ def entry(request):
     return request.param
 
 
+# The fits of the current test module, by entry id. A test module that parametrizes
+# ``entry`` itself (one param per case, as the bad-input matrix does) gets a new ``entry``
+# fixture per case, so the module-scoped ``fitted`` alone would refit for every case.
+_FITS: dict[str, Fitted] = {}
+_FITS_MODULE: list[str] = [""]
+
+
 @pytest.fixture(scope="module")
-def fitted(entry) -> Fitted:
-    X = entry.data()
-    est = entry.make().fit(X)
-    return Fitted(est, X, codes_of(est, entry, X))
+def fitted(request, entry) -> Fitted:
+    if _FITS_MODULE[0] != request.module.__name__:
+        _FITS.clear()
+        _FITS_MODULE[0] = request.module.__name__
+    if entry.id not in _FITS:
+        X = entry.data()
+        est = entry.make().fit(X)
+        _FITS[entry.id] = Fitted(est, X, codes_of(est, entry, X))
+    return _FITS[entry.id]
 
 
 @pytest.fixture(scope="module")

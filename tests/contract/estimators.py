@@ -16,7 +16,6 @@ Output methods and how they are called (``helpers.call``):
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +33,24 @@ from sk_autoencoder import (
     make_tabular_pipeline,
 )
 
+from .bad_inputs import (
+    AE_ARRAY_CASES,
+    ARRAY_FIT_CASES,
+    DETECTOR_ARRAY_CASES,
+    FRAME_CASES,
+    IMAGE_CASES,
+    IMAGE_FIT_CASES,
+    IMAGE_ROWS_SCALER_CASES,
+    IMAGE_SCALER_CASES,
+    PREPROCESSOR_ARRAY_CASES,
+    PREPROCESSOR_FRAME_CASES,
+    SERIES_ARRAY_CASES,
+    SERIES_FRAME_CASES,
+    BadInput,
+    Handled,
+)
+from .known_failures import KNOWN_FAILURES, known_failure  # noqa: F401 (the registry's table)
+
 # Methods whose argument is the input X (``inverse_transform`` takes outputs, ``sample`` a
 # count).
 INPUT_METHODS = (
@@ -50,18 +67,6 @@ N_SAMPLES = 5
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
-class BadInput:
-    """An input the estimator must refuse with ``error`` whose message matches ``match``
-    (a regular expression, searched case-insensitively)."""
-
-    id: str
-    make: Callable[[Any], Any]  # the entry's good fitting data -> the bad input
-    match: str
-    error: type[Exception] = ValueError
-    on_fit: bool = True  # also refused by fit (not only by the fitted methods)
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
 class Entry:
     id: str
     make: Callable[[], Any]  # a new unfitted estimator, seeded where it has a seed
@@ -69,7 +74,8 @@ class Entry:
     methods: tuple[str, ...]  # output methods, see the module docstring
     feature_names: bool = False  # has get_feature_names_out, one name per output column
     set_output: bool = False  # set_output(transform="pandas") gives a DataFrame
-    bad_inputs: tuple[BadInput, ...] = ()
+    bad_inputs: tuple[BadInput | Handled, ...] = ()  # see bad_inputs.py
+    row_wise: bool = True  # outputs have one row per input row (not so for series)
 
     def __repr__(self) -> str:
         return f"Entry({self.id})"
@@ -156,94 +162,6 @@ def series_frame(T=240, seed=0) -> pd.DataFrame:
     return df.drop(index=range(100, 103)).reset_index(drop=True)
 
 
-# ------------------------------------------------------------------------------ bad inputs
-def _float_copy(X) -> np.ndarray:
-    X = np.array(X)
-    return X.astype(np.float64) if X.dtype.kind != "f" else X
-
-
-def _with_nan(X):
-    X = _float_copy(X)
-    X.flat[1] = np.nan
-    return X
-
-
-def _with_inf(df: pd.DataFrame) -> pd.DataFrame:
-    df = df.copy()
-    df.loc[1, "temp"] = np.inf
-    return df
-
-
-def _text_in_numeric(df: pd.DataFrame) -> pd.DataFrame:
-    df = df.copy()
-    df["temp"] = df["temp"].astype(object)
-    df.loc[1, "temp"] = "warm"
-    return df
-
-
-def _other_channels(X):
-    if isinstance(X, pd.DataFrame):
-        return X.drop(columns=["temp"])
-    X = np.asarray(X)
-    return np.column_stack([X, X]) if X.ndim == 1 else X[:, :1]
-
-
-def _dead_channel(X):
-    if isinstance(X, pd.DataFrame):
-        return X.assign(temp=np.nan)
-    X = np.array(X, dtype=np.float64)
-    if X.ndim == 1:
-        X[:] = np.nan
-    else:
-        X[:, -1] = np.nan
-    return X
-
-
-NAN = BadInput("nan", _with_nan, "NaN")
-EMPTY_ROWS = BadInput("empty", lambda X: X[:0], r"0 sample")
-ONE_D_ROW = BadInput("1-d", lambda X: np.asarray(X)[0].ravel(), r"2D array|2-D")
-WRONG_WIDTH = BadInput(
-    "wrong-width", lambda X: X[:, :-1], r"has \d+ features.*expecting \d+", on_fit=False
-)
-ARRAY_CASES = (NAN, WRONG_WIDTH, EMPTY_ROWS, ONE_D_ROW)
-IMAGE_CASES = (
-    NAN,
-    BadInput("wrong-size", lambda X: X[:, :7, :7], "does not match image_shape", on_fit=False),
-    EMPTY_ROWS,
-    ONE_D_ROW,
-)
-PREPROCESSOR_ARRAY_CASES = (
-    BadInput("wrong-width", lambda X: X[:, :-1], r"expecting \d+ features", on_fit=False),
-    BadInput("empty", lambda X: X[:0], "0 rows"),
-    BadInput("1-d", lambda X: X[:, 0], "2-D array"),
-)
-FRAME_CASES = (
-    BadInput("inf", _with_inf, "infinite value"),
-    BadInput(
-        "missing-column", lambda df: df.drop(columns=["wind"]), "missing column", on_fit=False
-    ),
-    BadInput(
-        "extra-column", lambda df: df.assign(extra=1.0), "not present during fit", on_fit=False
-    ),
-    BadInput("text-in-numeric", _text_in_numeric, "non-numeric value", on_fit=False),
-    BadInput("empty", lambda df: df.iloc[:0], "0 rows"),
-    BadInput("1-d", lambda df: df["temp"], r"2-D|2D"),
-)
-SERIES_CASES = (
-    BadInput("wrong-channels", _other_channels, "channels", on_fit=False),
-    BadInput("empty", lambda X: X[:0], "empty"),
-    BadInput("dead-channel", _dead_channel, "no observed value"),
-)
-SERIES_ARRAY_CASES = (
-    *SERIES_CASES,
-    BadInput("3-d", lambda X: np.asarray(X).reshape(len(X), 1, -1, 1), "must be shaped"),
-)
-SERIES_FRAME_CASES = (
-    *SERIES_CASES,
-    BadInput("text-channel", lambda df: df.assign(temp=df["temp"].astype(str)), "not numeric"),
-)
-
-
 # ------------------------------------------------------------------------------ entries
 AE_METHODS = ("transform", "inverse_transform", "score_samples", "reconstruction_error", "denoise")
 VAE_METHODS = (*AE_METHODS, "sample")
@@ -252,20 +170,28 @@ TOY = dict(n_components=2, max_epochs=2, random_state=0)
 
 # family id -> (parameters, data, bad inputs): every family setting of both estimators.
 FAMILIES = {
-    "undercomplete": ({}, table, ARRAY_CASES),
-    "sparse-l1": (dict(sparsity="l1"), table, ARRAY_CASES),
-    "sparse-kl": (dict(sparsity="kl", sparsity_target=0.1), table, ARRAY_CASES),
-    "contractive": (dict(contractive_weight=1e-2), table, ARRAY_CASES),
-    "noise-gaussian": (dict(noise="gaussian", noise_level=0.2), table, ARRAY_CASES),
-    "noise-mask": (dict(noise="mask", noise_level=0.2), table, ARRAY_CASES),
-    "noise-swap": (dict(noise="swap", noise_level=0.2), table, ARRAY_CASES),
-    "noise-salt_pepper": (dict(noise="salt_pepper", noise_level=0.2), table, ARRAY_CASES),
+    "undercomplete": ({}, table, (*AE_ARRAY_CASES, *ARRAY_FIT_CASES)),
+    "sparse-l1": (dict(sparsity="l1"), table, AE_ARRAY_CASES),
+    "sparse-kl": (dict(sparsity="kl", sparsity_target=0.1), table, AE_ARRAY_CASES),
+    "contractive": (dict(contractive_weight=1e-2), table, AE_ARRAY_CASES),
+    "noise-gaussian": (dict(noise="gaussian", noise_level=0.2), table, AE_ARRAY_CASES),
+    "noise-mask": (dict(noise="mask", noise_level=0.2), table, AE_ARRAY_CASES),
+    "noise-swap": (dict(noise="swap", noise_level=0.2), table, AE_ARRAY_CASES),
+    "noise-salt_pepper": (dict(noise="salt_pepper", noise_level=0.2), table, AE_ARRAY_CASES),
     # "block" masks a rectangle of each image: an MLP on (n, 8, 8) images
-    "noise-block": (dict(noise="block", noise_level=0.25), images, IMAGE_CASES),
-    "conv2d": (dict(architecture="conv"), images, IMAGE_CASES),
-    "conv1d": (dict(architecture="conv", image_shape=(2, 16)), windows, ARRAY_CASES),
+    "noise-block": (
+        dict(noise="block", noise_level=0.25),
+        images,
+        (*IMAGE_CASES, *IMAGE_FIT_CASES),
+    ),
+    "conv2d": (dict(architecture="conv"), images, (*IMAGE_CASES, *IMAGE_FIT_CASES)),
+    "conv1d": (
+        dict(architecture="conv", image_shape=(2, 16)),
+        windows,
+        (*AE_ARRAY_CASES, *ARRAY_FIT_CASES),
+    ),
 }
-VAE_ONLY = {"beta": (dict(beta=4.0), table, ARRAY_CASES)}
+VAE_ONLY = {"beta": (dict(beta=4.0), table, AE_ARRAY_CASES)}
 
 
 def _factory(cls, **params):
@@ -304,7 +230,7 @@ ENTRIES: list[Entry] = [
         _factory(AutoencoderOutlierDetector, **DETECTOR),
         table,
         (*DETECTOR_METHODS, "explain"),
-        bad_inputs=ARRAY_CASES,
+        bad_inputs=DETECTOR_ARRAY_CASES,
     ),
     # The detector takes DataFrames itself (a TabularPreprocessor inside), so it is not put
     # behind make_tabular_pipeline.
@@ -320,7 +246,7 @@ ENTRIES: list[Entry] = [
         _factory(AutoencoderOutlierDetector, model="vae", **DETECTOR),
         table,
         (*DETECTOR_METHODS, "explain"),
-        bad_inputs=ARRAY_CASES,
+        bad_inputs=DETECTOR_ARRAY_CASES,
     ),
     Entry(
         "series-detector",
@@ -328,6 +254,7 @@ ENTRIES: list[Entry] = [
         series,
         SERIES_METHODS,
         bad_inputs=SERIES_ARRAY_CASES,
+        row_wise=False,
     ),
     Entry(
         "series-detector-frame",
@@ -335,6 +262,7 @@ ENTRIES: list[Entry] = [
         series_frame,
         SERIES_METHODS,
         bad_inputs=SERIES_FRAME_CASES,
+        row_wise=False,
     ),
     Entry(
         "series-detector-conv",
@@ -342,6 +270,7 @@ ENTRIES: list[Entry] = [
         lambda: series(channels=2),
         SERIES_METHODS,
         bad_inputs=SERIES_ARRAY_CASES,
+        row_wise=False,
     ),
     Entry(
         "windows-array",
@@ -349,6 +278,7 @@ ENTRIES: list[Entry] = [
         lambda: series(channels=2),
         ("transform", "inverse_transform"),
         bad_inputs=SERIES_ARRAY_CASES,
+        row_wise=False,
     ),
     Entry(
         "windows-frame",
@@ -356,6 +286,7 @@ ENTRIES: list[Entry] = [
         series_frame,
         ("transform", "inverse_transform"),
         bad_inputs=SERIES_FRAME_CASES,
+        row_wise=False,
     ),
     Entry(
         "preprocessor-frame",
@@ -364,7 +295,7 @@ ENTRIES: list[Entry] = [
         ("transform", "inverse_transform"),
         feature_names=True,
         set_output=True,
-        bad_inputs=FRAME_CASES,
+        bad_inputs=PREPROCESSOR_FRAME_CASES,
     ),
     Entry(
         "preprocessor-array",
@@ -382,12 +313,7 @@ ENTRIES: list[Entry] = [
         pixel_images,
         ("transform", "inverse_transform"),
         feature_names=True,
-        bad_inputs=(
-            NAN,
-            BadInput("wrong-size", lambda X: X[:, :7, :7], "values per sample", on_fit=False),
-            EMPTY_ROWS,
-            ONE_D_ROW,
-        ),
+        bad_inputs=IMAGE_SCALER_CASES,
     ),
     Entry(
         "image-scaler-rows",
@@ -396,7 +322,7 @@ ENTRIES: list[Entry] = [
         ("transform", "inverse_transform"),
         feature_names=True,
         set_output=True,
-        bad_inputs=ARRAY_CASES,
+        bad_inputs=IMAGE_ROWS_SCALER_CASES,
     ),
     Entry(
         "pipeline-ae",
@@ -417,32 +343,5 @@ ENTRIES: list[Entry] = [
         bad_inputs=FRAME_CASES,
     ),
 ]
-
-# What the package gets wrong today, collected as strict xfails: (entry id pattern, check)
-# -> reason. A check is a test function name, or ``bad:<case id>:<method>`` for one bad
-# input given to one method (``fit`` included); patterns as in fnmatch.
-_EMPTY_IMAGES = (
-    "an empty (0, 8, 8) image array fails in numpy's reshape in _core/layout.py flatten "
-    "('cannot reshape array of size 0 into shape (0,newaxis)') instead of an error that says "
-    "X has no samples"
-)
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("*-noise-block", "bad:empty:*"): _EMPTY_IMAGES,
-    ("*-conv2d", "bad:empty:*"): _EMPTY_IMAGES,
-    ("pipeline-*", "test_float64_input"): (
-        "TabularPipeline's tags come from the final autoencoder and say it preserves float64, "
-        "but TabularPreprocessor always outputs float32, so transform of float64 input is "
-        "float32"
-    ),
-}
-
-
-def known_failure(entry: Entry, check: str) -> str | None:
-    """The reason ``check`` fails today for ``entry``, or None."""
-    for (pattern, check_pattern), reason in KNOWN_FAILURES.items():
-        if fnmatch.fnmatchcase(entry.id, pattern) and fnmatch.fnmatchcase(check, check_pattern):
-            return reason
-    return None
-
 
 assert len({e.id for e in ENTRIES}) == len(ENTRIES), "entry ids must be unique"

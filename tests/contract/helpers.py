@@ -90,3 +90,17 @@ def fitted_attributes(est, path="") -> list[str]:
             elif is_estimator(v):
                 found += fitted_attributes(v, f"{path}{name}.")
     return found
+
+
+def numeric_values(out) -> np.ndarray:
+    """The numbers of an output as one float array (a frame's numeric columns)."""
+    if isinstance(out, pd.DataFrame):
+        out = out.select_dtypes(include="number")
+    return np.asarray(out, dtype=np.float64)
+
+
+def assert_finite(out, what: str = "") -> None:
+    """No NaN or infinity in the numbers of ``out`` (an array or a DataFrame)."""
+    values = numeric_values(out)
+    bad = ~np.isfinite(values)
+    assert not bad.any(), f"{what} gives {int(bad.sum())} non-finite values (of {values.size})"
