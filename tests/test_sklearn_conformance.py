@@ -61,10 +61,6 @@ _SERIES_EXPECTED_FAILED = {
         "a series has channels, not features: fit sets n_channels_ and channel_names_, not "
         "n_features_in_"
     ),
-    "check_complex_data": (
-        "complex values are cast to float64 with numpy's ComplexWarning (the imaginary part is "
-        "dropped) instead of being refused with a ValueError"
-    ),
     "check_dtype_object": (
         "an object that is not a number ({'foo': 'bar'}) is refused with ValueError('The "
         "series holds non-numeric values ...'); the check wants float()'s TypeError"
@@ -111,10 +107,6 @@ _EXPECTED_FAILED_BY_CLASS = {
     },
     SlidingWindows: {
         **_SERIES_EXPECTED_FAILED,
-        "check_estimators_empty_data_messages": (
-            "a series with no channel (shape (12, 0)) is accepted by fit (n_channels_=0) "
-            "instead of refused"
-        ),
         "check_transformer_general": _ONE_ROW_PER_WINDOW,
         "check_transformer_general(readonly_memmap=True)": _ONE_ROW_PER_WINDOW,
         "check_transformer_data_not_an_array": _ONE_ROW_PER_WINDOW,
@@ -140,8 +132,6 @@ _EXPECTED_FAILED_BY_CLASS = {
     ],
     expected_failed_checks=lambda est: _EXPECTED_FAILED_BY_CLASS[type(est)],
 )
-# check_complex_data (expected to fail, see above): numpy warns while casting to float.
-@pytest.mark.filterwarnings("ignore:Casting complex values to real")
 def test_sklearn_estimator_checks_tables_and_series(estimator, check):
     check(estimator)
 
