@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._core.base import BaseAutoencoder
 from ._core.params import Rule, check_params, is_int, non_negative_real, positive_int
+from ._core.rules import AUTOENCODER_RULES
 from .modules import DiagonalGaussian, VariationalAutoencoder, per_feature_nll
 
 _VAE_RULES = (
@@ -128,9 +129,7 @@ class VAEGenerator(BaseAutoencoder):
         self.beta = beta
         self.n_importance_samples = n_importance_samples
 
-    def _check_params(self, n_features: int) -> None:
-        super()._check_params(n_features)
-        check_params(self, _VAE_RULES)
+    _param_rules = (*AUTOENCODER_RULES, *_VAE_RULES)
 
     def _build_module(self) -> torch.nn.Module:
         encoder, decoder = self._encoder_decoder(2 * self.n_components_)

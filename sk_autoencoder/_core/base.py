@@ -194,9 +194,12 @@ class BaseAutoencoder(
         """The strategy object of ``architecture`` (see ``_core.architecture``)."""
         return get_architecture(self.architecture)
 
+    # The rule table of the parameters (``_core.rules``); VAEGenerator adds its own.
+    _param_rules = AUTOENCODER_RULES
+
     def _check_params(self, n_features: int) -> None:
         """Validate parameters at fit time, with messages that name the fix."""
-        check_params(self, AUTOENCODER_RULES)
+        check_params(self, self._param_rules)
         check_data_dependent_params(self, n_features)
 
     def _hidden_sizes(self, n_features: int) -> list[int]:

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ..modules import output_activation, per_feature_nll
 from .data import InMemoryDataset, as_tensor
+from .params import is_int
 
 
 class InferenceMixin:
@@ -110,8 +111,10 @@ class InferenceMixin:
         (n_steps, ...) in the layout ``fit`` saw.
         """
         check_is_fitted(self)
-        if int(n_steps) < 2:
-            raise ValueError(f"n_steps must be >= 2, got {n_steps}.")
+        if not (is_int(n_steps) and n_steps >= 2):
+            raise ValueError(
+                f"{type(self).__name__}.interpolate: n_steps must be an int >= 2, got {n_steps!r}."
+            )
         pair = []
         for x in (x_a, x_b):
             x = np.asarray(x)

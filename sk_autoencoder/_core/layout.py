@@ -75,7 +75,7 @@ def flatten(X, layout: str):
     X = np.asarray(X)
     if layout == "channels_last":
         X = np.moveaxis(X, -1, 1)
-    return X.reshape(X.shape[0], -1)
+    return X.reshape(X.shape[0], math.prod(X.shape[1:]))  # also for zero samples
 
 
 def to_layout(A: np.ndarray, shape, layout: str) -> np.ndarray:

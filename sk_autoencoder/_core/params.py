@@ -17,6 +17,8 @@ import numbers
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
+
 
 class Rule(NamedTuple):
     """``check(value)`` must be true, else ``error``: "<name> must be <expected>"."""
@@ -64,6 +66,10 @@ def is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def is_bool(value) -> bool:
+    return isinstance(value, (bool, np.bool_))
+
+
 def positive_int(value) -> bool:
     return is_int(value) and value >= 1
 
@@ -75,7 +81,12 @@ def auto_or_positive_int(value) -> bool:
 def auto_or_positive_real(value) -> bool:
     if isinstance(value, str):
         return value == "auto"
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    )
 
 
 def non_negative_real(value) -> bool:

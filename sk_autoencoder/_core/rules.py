@@ -17,6 +17,7 @@ from .params import (
     auto_or_positive_int,
     auto_or_positive_real,
     fail,
+    is_bool,
     non_negative_real,
     one_of,
     open_unit_interval,
@@ -117,7 +118,19 @@ AUTOENCODER_RULES = (
         "'mlp' or 'conv' (with image_shape=(C, H, W) or (C, L))",
     ),
     Rule("image_shape", _image_shape, "None, (C, H, W) for images or (C, L) for series windows"),
-    Rule("lr", auto_or_positive_real, "'auto' or a positive float"),
+    Rule("lr", auto_or_positive_real, "'auto' or a positive, finite float"),
+    Rule("early_stopping", is_bool, "True or False"),
+    Rule("warm_start", is_bool, "True or False"),
+    Rule(
+        "train_split",
+        lambda v: v is None or (isinstance(v, str) and v == "auto") or callable(v),
+        "'auto' (a seeded hold-out), None (no validation) or a skorch train_split callable",
+    ),
+    Rule(
+        "callbacks",
+        lambda v: v is None or (isinstance(v, (list, tuple)) and not isinstance(v, str)),
+        "None or a list of skorch callbacks (or (name, callback) pairs)",
+    ),
     Rule("batch_size", auto_or_positive_int, "'auto' or a positive int"),
     Rule("max_epochs", auto_or_positive_int, "'auto' or a positive int"),
     Rule(

@@ -14,12 +14,19 @@ import torch
 
 from ..modules import FeatureBlocks
 from .layout import LAYOUTS
-from .params import check_params
-from .rules import AUTOENCODER_RULES
 
 _BLOCK_KINDS = ("numeric", "binary", "categorical")
 # A saved model naming more inputs than this is refused before anything is allocated.
 _MAX_FEATURES = 2**26
+_STATE_KEYS = {
+    "n_features_in_",
+    "feature_names_in_",
+    "feature_blocks_",
+    "image_shape_",
+    "input_layout",
+    "fit_loss",
+    "weights",
+}
 
 
 class FittedStateMixin:
@@ -80,7 +87,9 @@ class FittedStateMixin:
         }
 
     def _load_state(self, state: dict, reader) -> None:
-        check_params(self, AUTOENCODER_RULES)  # sizes and options, before anything is built
+        unknown = sorted(set(state) - _STATE_KEYS)
+        if unknown:
+            raise ValueError(f"unknown keys {unknown} in the saved state")
         n_features = state["n_features_in_"]
         if not (isinstance(n_features, numbers.Integral) and 1 <= n_features <= _MAX_FEATURES):
             raise ValueError(f"n_features_in_={n_features!r} is not a plausible input width")

@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 from skorch import NeuralNet
 
 from .data import as_tensor
+from .params import check_params
 from .schedule import auto_batch_size, auto_max_epochs, continued_schedule
 
 
@@ -38,6 +39,7 @@ class TrainingMixin:
         -------
         self
         """
+        check_params(self, self._param_rules)  # before X is read with them (image_shape)
         integer_input = getattr(getattr(X, "dtype", None), "kind", "f") in "ui"
         X = self._validate_X(X, reset=True)
         self._prepare_fit(X, feature_blocks)
@@ -99,6 +101,8 @@ class TrainingMixin:
                     f"int, got {value!r}."
                 )
         first = not self.initialized_ or not hasattr(self, "n_features_in_")
+        if first:
+            check_params(self, self._param_rules)
         X = self._validate_X(X, reset=first)
         if first:
             self._prepare_fit(X, feature_blocks)

@@ -31,7 +31,9 @@ from .envelope import (
     verify,
     write_model,
 )
-from .nodes import StateReader, StateWriter
+from .nodes import NODE_KEYS, StateReader, StateWriter
+
+_ENVELOPE_KEYS = {"format", "package_version", "weights", "checksum"}
 
 __all__ = [
     "CONFIG_FILE",
@@ -140,12 +142,27 @@ def load(path: str | os.PathLike, *, device: str | None = None):
     path = os.fspath(path)
     config = read_config(path)
     classes = savable_classes()
-    reader = StateReader(classes, tensors=None, device=device)
+    current = config.get("package_version") == __version__ and config["format"]["version"] > 1
+    reader = StateReader(classes, tensors=None, device=device, complete=current)
     reader.check(config)  # classes and parameter encodings, before anything is built
     verify(path, config)
     if config["format"]["version"] == 1:
         from .legacy import node_from_v1
 
         config = node_from_v1(config, read_tensors(path))
+    else:
+        unknown = sorted(set(config) - NODE_KEYS - _ENVELOPE_KEYS)
+        if unknown:
+            raise ModelFormatError(f"{CONFIG_FILE} has unknown top-level keys {unknown}.")
+    if config.get("state") is None:
+        raise ModelFormatError(f"{CONFIG_FILE} holds no fitted state: it is not a saved model.")
+    node = {k: v for k, v in config.items() if k in NODE_KEYS}
     reader.tensors = read_tensors(path)
-    return reader.child(config)
+    estimator = reader.child(node)
+    unused = reader.unused_tensors()
+    if unused:
+        raise ModelFormatError(
+            f"{WEIGHTS_FILE} holds tensors no part of the model uses ({unused[:5]}); the "
+            "file was edited after saving."
+        )
+    return estimator

@@ -11,6 +11,7 @@ come from a fixed whitelist (``registry``), never from a dotted path in the file
 
 from __future__ import annotations
 
+import inspect
 import numbers
 
 import numpy as np
@@ -18,10 +19,12 @@ import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
+from .._core.params import check_params
 from .envelope import ModelFormatError
 
 _TUPLE, _DICT, _ESTIMATOR, _OPTIMIZER = "__tuple__", "__dict__", "__estimator__", "torch.optim"
 _NOT_ENCODABLE = object()
+NODE_KEYS = {"class", "params", "params_not_saved", "state"}
 
 
 def _is_fitted(est) -> bool:
@@ -107,13 +110,36 @@ class StateWriter:
         return _NOT_ENCODABLE
 
 
+def _parameter_check(est):
+    """The estimator's own parameter validation, if it runs without data.
+
+    Its rule table (``_param_rules``), its ``_check_loaded_params`` or a ``_check_params``
+    without arguments.
+    """
+    rules = getattr(est, "_param_rules", None)
+    if rules is not None:
+        return lambda: check_params(est, rules)
+    check = getattr(est, "_check_loaded_params", None) or getattr(est, "_check_params", None)
+    if check is None:
+        return None
+    required = [
+        p
+        for p in inspect.signature(check).parameters.values()
+        if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    return None if required else check
+
+
 class StateReader:
     """Decodes nodes written by :class:`StateWriter`; ``device`` applies to every node."""
 
-    def __init__(self, classes: dict, tensors: dict | None, device=None):
+    def __init__(self, classes: dict, tensors: dict | None, device=None, complete=False):
         self.classes = classes
         self.tensors = tensors
         self.device = device
+        # Files of this package version carry every parameter (older ones may lack newer).
+        self.complete = complete
+        self.used: set[str] = set()
 
     def array(self, key) -> np.ndarray:
         """A stored array as numpy (its saved dtype and shape)."""
@@ -123,7 +149,18 @@ class StateReader:
         """A stored tensor, on the CPU."""
         if not isinstance(key, str) or key not in self.tensors:
             raise ModelFormatError(f"the weights file has no tensor {key!r}.")
-        return self.tensors[key]
+        tensor = self.tensors[key]
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise ModelFormatError(
+                f"tensor {key!r} of the weights file holds NaN or infinite values; a saved "
+                "model never does. Re-save the model from its source."
+            )
+        self.used.add(key)
+        return tensor
+
+    def unused_tensors(self) -> list:
+        """Tensors of the weights file that no node read."""
+        return sorted(set(self.tensors) - self.used)
 
     def node_class(self, node):
         """The whitelisted class a node names (``ModelFormatError`` for any other)."""
@@ -142,9 +179,32 @@ class StateReader:
         for value in node.get("params", {}).values():
             self.decode(value, build=False)
 
+    def _check_keys(self, node, cls) -> None:
+        unknown = sorted(set(node) - NODE_KEYS)
+        if unknown:
+            raise ModelFormatError(f"the {cls.__name__} node has unknown keys {unknown}.")
+        for key in ("params", "state"):
+            if key not in node:
+                raise ModelFormatError(f"the {cls.__name__} node has no {key!r}.")
+        if not isinstance(node["params"], dict):
+            raise ModelFormatError(f"the {cls.__name__} node's params must be a JSON object.")
+        if self.complete:
+            expected = {
+                p.name
+                for p in inspect.signature(cls).parameters.values()
+                if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+            }
+            missing = sorted(expected - set(node["params"]) - set(node.get("params_not_saved", ())))
+            if missing:
+                raise ModelFormatError(
+                    f"the {cls.__name__} node lacks parameters {missing}, which a file of this "
+                    "package version always holds."
+                )
+
     def child(self, node):
         """Build the estimator of ``node``: ``cls(**params)``, then its fitted state."""
         cls = self.node_class(node)
+        self._check_keys(node, cls)
         params = {k: self.decode(v) for k, v in node.get("params", {}).items()}
         if "device" in params:
             params["device"] = self.device or available_device(params["device"])
@@ -153,6 +213,12 @@ class StateReader:
         except TypeError as exc:
             msg = f"the config has parameters {cls.__name__} rejects: {exc}"
             raise ModelFormatError(msg) from exc
+        check = _parameter_check(est)
+        if check is not None:
+            try:
+                check()
+            except (TypeError, ValueError) as exc:
+                raise ModelFormatError(f"the config's parameters are invalid: {exc}") from exc
         state = node.get("state")
         if state is not None:
             try:

@@ -200,6 +200,8 @@ class ImageScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 values = np.minimum(values, np.iinfo(self.dtype_).max)
         return values.astype(self.dtype_)
 
+    _param_rules = _IMAGE_RULES  # also checked on load
+
     def _save_state(self, writer) -> dict:
         """Fitted state as JSON: the scale, the dtype, the sample size and the column names."""
         names = getattr(self, "feature_names_in_", None)

@@ -168,6 +168,33 @@ class TabularPipeline(Pipeline):
             Xs = step.inverse_transform(Xs)
         return Xs
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if tags.transformer_tags is not None:
+            # The preprocessor's output, and so the final step's input, is float32.
+            tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+    def _check_loaded_params(self) -> None:
+        """The loaded steps are (name, estimator) pairs and ``verbose`` a flag."""
+        steps = self.steps
+        if not (
+            isinstance(steps, list)
+            and steps
+            and all(
+                isinstance(s, (list, tuple)) and len(s) == 2 and isinstance(s[0], str)
+                for s in steps
+            )
+        ):
+            raise ValueError(
+                f"TabularPipeline: steps must be (name, estimator) pairs, got {steps!r}"
+            )
+        for name, step in steps[:-1]:
+            if not (hasattr(step, "fit") and hasattr(step, "transform")):
+                raise ValueError(f"TabularPipeline: steps step {name!r} is not a transformer")
+        if not isinstance(self.verbose, bool) or self.memory is not None:
+            raise ValueError("TabularPipeline: verbose must be True or False and memory None")
+
     def _save_state(self, writer) -> dict:
         """No state of its own.
 

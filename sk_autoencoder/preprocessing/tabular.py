@@ -385,6 +385,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         return np.asarray(out, dtype=object)
 
     # ------------------------------------------------------------------ saving
+    _param_rules = _TABULAR_RULES  # also checked on load
 
     def _save_state(self, writer) -> dict:
         """Fitted state as JSON (see :mod:`sk_autoencoder.preprocessing.state`); no arrays.

@@ -29,6 +29,7 @@ _STATE_KEYS = {
     "channel_names_",
     "n_filled_",
     "train_scores_",
+    "n_train_scores",
     "windows_",
     "estimators_",
     "stats",
@@ -87,6 +88,7 @@ def save_detector_state(det, writer) -> dict:
         "channel_names_": [str(c) for c in det.channel_names_],
         "n_filled_": int(det.n_filled_),
         "train_scores_": writer.array(det.train_scores_),
+        "n_train_scores": len(det.train_scores_),  # the tensor's shape, checked on load
         "windows_": writer.child(det.windows_),
         "estimators_": [writer.child(m) for m in det.estimators_],
         "stats": [_stats_state(st, writer) for st in det._stats],
@@ -123,5 +125,10 @@ def load_detector_state(det, state: dict, reader) -> None:
     if not (_is_int(filled) and filled >= 0):
         raise ValueError(f"n_filled_ must be an int >= 0, got {filled!r}")
     det.n_filled_ = int(filled)
-    det.train_scores_ = reader.array(state["train_scores_"])
+    scores = reader.array(state["train_scores_"])
+    if scores.shape != (state["n_train_scores"],):
+        raise ValueError(
+            f"train_scores_ has shape {scores.shape}, expected ({state['n_train_scores']},)"
+        )
+    det.train_scores_ = scores
     det.windows_, det.estimators_, det._stats = windows, members, stats
