@@ -78,15 +78,20 @@ def auto_or_positive_int(value) -> bool:
     return value == "auto" if isinstance(value, str) else positive_int(value)
 
 
-def auto_or_positive_real(value) -> bool:
-    if isinstance(value, str):
-        return value == "auto"
+def positive_real(value) -> bool:
+    """A finite real > 0 (not a bool)."""
     return (
         isinstance(value, numbers.Real)
         and not isinstance(value, bool)
         and math.isfinite(value)
         and value > 0
     )
+
+
+def auto_or_positive_real(value) -> bool:
+    if isinstance(value, str):
+        return value == "auto"
+    return positive_real(value)
 
 
 def non_negative_real(value) -> bool:

@@ -96,6 +96,12 @@ def _hidden_layer_sizes(value) -> bool:
         return False
 
 
+# The device of any estimator that trains networks (the detectors' members too).
+DEVICE_RULES = (
+    Rule("device", _device, "'auto', 'cpu', 'cuda', 'cuda:<index>' or another torch device"),
+    _device_available,
+)
+
 AUTOENCODER_RULES = (
     Rule(
         "n_components", auto_or_positive_int, "'auto' or a positive int (the code size, as in PCA)"
@@ -146,12 +152,7 @@ AUTOENCODER_RULES = (
     Rule("validation_fraction", open_unit_interval, "a share in (0, 1)"),
     Rule("n_iter_no_change", positive_int, "a positive int (epochs without improvement)"),
     Rule("tol", non_negative_real, "a finite float >= 0 (relative improvement)"),
-    Rule(
-        "device",
-        _device,
-        "'auto', 'cpu', 'cuda', 'cuda:<index>' or another torch device",
-    ),
-    _device_available,
+    *DEVICE_RULES,
     Rule(
         "optimizer",
         _optimizer,

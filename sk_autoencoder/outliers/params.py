@@ -7,11 +7,16 @@ network that would otherwise refuse it.
 
 from __future__ import annotations
 
-import math
 import numbers
 
-from .._core.params import auto_or_positive_int, non_negative_real, one_of, positive_int
-from .._core.rules import AUTOENCODER_RULES
+from .._core.params import (
+    auto_or_positive_int,
+    non_negative_real,
+    one_of,
+    positive_int,
+    positive_real,
+)
+from .._core.rules import DEVICE_RULES
 from .._scoring import threshold_rules
 from ..modules.corruption import NOISE_KINDS
 from ..modules.networks import ACTIVATIONS
@@ -36,18 +41,6 @@ def _noise_level(det):
     return None
 
 
-def _positive_real(value) -> bool:
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value > 0
-    )
-
-
-# The members' device rules, as the autoencoders state them.
-_DEVICE_RULES = [r for r in AUTOENCODER_RULES if isinstance(r, tuple) and r[0] == "device"]
-
 PARAM_RULES = [
     ("model", one_of(*MODELS), f"one of {MODELS}"),
     *threshold_rules(THRESHOLDS),
@@ -59,7 +52,7 @@ PARAM_RULES = [
     ("activation", lambda v: v in ACTIVATIONS, f"one of {sorted(ACTIVATIONS)}"),
     ("noise", one_of(*NOISES), f"one of {NOISES}"),
     _noise_level,
-    ("mad_k", _positive_real, "a finite float > 0"),
+    ("mad_k", positive_real, "a finite float > 0"),
     ("latent_weight", non_negative_real, ">= 0 (a finite float; 0 turns the code term off)"),
-    *_DEVICE_RULES,
+    *DEVICE_RULES,
 ]

@@ -6,11 +6,14 @@ error names the detector's parameter.
 
 from __future__ import annotations
 
-import math
-import numbers
-
-from .._core.params import auto_or_positive_int, is_int, non_negative_real, positive_int
-from .._core.rules import AUTOENCODER_RULES
+from .._core.params import (
+    auto_or_positive_int,
+    is_int,
+    non_negative_real,
+    positive_int,
+    positive_real,
+)
+from .._core.rules import DEVICE_RULES
 from .._scoring import threshold_rules
 
 __all__ = ["PARAM_RULES", "THRESHOLDS", "check_series_length"]
@@ -29,18 +32,6 @@ def _hidden_layer_sizes(value) -> bool:
     return len(sizes) > 0 and all(positive_int(h) for h in sizes)
 
 
-def _positive_real(value) -> bool:
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value > 0
-    )
-
-
-# The members' device rules, as the autoencoders state them.
-_DEVICE_RULES = [r for r in AUTOENCODER_RULES if isinstance(r, tuple) and r[0] == "device"]
-
 # Every parameter check of the detector, in order.
 PARAM_RULES = [
     ("window", lambda v: v is None or (is_int(v) and v >= 2), "None (automatic) or an int >= 2"),
@@ -53,13 +44,13 @@ PARAM_RULES = [
     ("max_epochs", auto_or_positive_int, "'auto' or a positive int"),
     ("latent_weight", non_negative_real, ">= 0 (a finite float; 0 turns the term off)"),
     ("activity_weight", non_negative_real, ">= 0 (a finite float; 0 turns the term off)"),
-    ("mad_k", _positive_real, "a finite float > 0"),
+    ("mad_k", positive_real, "a finite float > 0"),
     (
         "error_context",
-        lambda v: v is None or (_positive_real(v) and v >= 1),
+        lambda v: v is None or (positive_real(v) and v >= 1),
         "None or a number >= 1 (a finite count of windows' lengths)",
     ),
-    *_DEVICE_RULES,
+    *DEVICE_RULES,
 ]
 
 
