@@ -108,7 +108,7 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
     >>> x[700:705] += 3
     >>> det = SeriesOutlierDetector(max_epochs=5, random_state=0).fit(x)
     >>> det.window_, det.period_
-    (40, 40)
+    (41, 41)
     >>> int(np.argmin(det.score_samples(x))) in range(660, 745)
     True
     """
