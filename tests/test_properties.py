@@ -355,19 +355,7 @@ def _check_param(name: str, param: str, value) -> None:
         assert_finite_unless_warned(out, warned, f"{method} after fit with {param}={value!r}")
 
 
-# known bugs found by these tests, reported to the lead (strict=False: fixed concurrently)
-_PARAM_XFAIL: dict[str, str] = {}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=[pytest.mark.xfail(strict=False, reason=_PARAM_XFAIL[n])])
-        if n in _PARAM_XFAIL
-        else n
-        for n in ESTIMATORS
-    ],
-)
+@pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_bad_parameter_values_are_refused_by_name_or_give_finite_output(name):
     @settings(max_examples=100, **SETTINGS)
     @given(bad_params(name))
