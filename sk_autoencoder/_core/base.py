@@ -32,9 +32,8 @@ from .guard import FiniteLoss
 from .inference import InferenceMixin
 from .layout import check_not_one_sample, detect_layout, flatten, to_layout
 from .loop import BatchLoopMixin
-from .params import check_params
 from .regularisers import active_penalties
-from .rules import AUTOENCODER_RULES, check_data_dependent_params
+from .rules import AUTOENCODER_RULES
 from .schedule import MIN_VALIDATION_ROWS, one_cycle_callback
 from .state import FittedStateMixin
 from .training import TrainingMixin
@@ -194,13 +193,9 @@ class BaseAutoencoder(
         """The strategy object of ``architecture`` (see ``_core.architecture``)."""
         return get_architecture(self.architecture)
 
-    # The rule table of the parameters (``_core.rules``); VAEGenerator adds its own.
+    # The rule table of the parameters (``_core.rules``), checked when fit / partial_fit start
+    # and on load; VAEGenerator adds its own.
     _param_rules = AUTOENCODER_RULES
-
-    def _check_params(self, n_features: int) -> None:
-        """Validate parameters at fit time, with messages that name the fix."""
-        check_params(self, self._param_rules)
-        check_data_dependent_params(self, n_features)
 
     def _hidden_sizes(self, n_features: int) -> list[int]:
         """Hidden widths of the MLP encoder (the decoder mirrors them)."""

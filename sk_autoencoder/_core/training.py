@@ -13,6 +13,7 @@ from skorch import NeuralNet
 
 from .data import as_tensor
 from .params import check_params
+from .rules import check_data_dependent_params
 from .schedule import auto_batch_size, auto_max_epochs, continued_schedule
 
 
@@ -128,7 +129,7 @@ class TrainingMixin:
         self._fit_loss = self.loss
         if self.loss == "auto":
             self._fit_loss = self._architecture.default_loss(lo, hi)
-        self._check_params(X.shape[1])
+        check_data_dependent_params(self, X.shape[1])  # the rule table was checked on entry
         self._prepare_fitted_state(X.shape[1], feature_blocks)
         self._resolve_schedule(X.shape[0])
 

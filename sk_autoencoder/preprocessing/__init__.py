@@ -22,11 +22,6 @@ returns), ``codec`` / ``state`` (the fitted state as JSON for safe saving), ``pa
 (parameter checks), ``pipeline``, ``images``.
 """
 
-# Transitional aliases of sk_autoencoder._core.frames for packages not yet switched over to it
-# (to be removed).
-from .._core.frames import accepts_param as _accepts_param  # noqa: F401
-from .._core.frames import is_dataframe as _is_dataframe  # noqa: F401
-from .._core.frames import is_series as _is_series  # noqa: F401
 from .columns import INFREQUENT as INFREQUENT
 from .columns import MISSING as MISSING
 from .images import ImageScaler
