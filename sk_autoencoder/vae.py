@@ -15,13 +15,14 @@ from ._core.params import Rule, check_params, is_int, non_negative_real, positiv
 from ._core.rules import AUTOENCODER_RULES
 from .modules import DiagonalGaussian, VariationalAutoencoder, per_feature_nll
 
+_IMPORTANCE_RULE = Rule(
+    "n_importance_samples",
+    lambda v: v is None or positive_int(v),
+    "None (the ELBO) or a positive int (draws of the importance-weighted bound)",
+)
 _VAE_RULES = (
     Rule("beta", non_negative_real, "a finite float >= 0 (the weight of the KL term)"),
-    Rule(
-        "n_importance_samples",
-        lambda v: v is None or positive_int(v),
-        "None (the ELBO) or a positive int (draws of the importance-weighted bound)",
-    ),
+    _IMPORTANCE_RULE,
 )
 # Monte-Carlo draws for the ELBO in ``score_samples`` when no importance sampling is asked.
 _ELBO_SAMPLES = 16
@@ -224,7 +225,7 @@ class VAEGenerator(BaseAutoencoder):
         common to all rows (seeded by ``random_state``), so a row's score does not depend on
         the other rows in ``X`` and repeats exactly.
         """
-        check_params(self, _VAE_RULES[1:])  # n_importance_samples may be set after fit
+        check_params(self, (_IMPORTANCE_RULE,))  # n_importance_samples may be set after fit
         X = self._check_input(X)
         k = self.n_importance_samples
         n_draws = _ELBO_SAMPLES if k is None else int(k)

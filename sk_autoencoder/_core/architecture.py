@@ -33,7 +33,6 @@ def _int_list(hidden_layer_sizes) -> list[int]:
 class MLPArchitecture:
     """Fully connected encoder and mirrored decoder, for tables and flat windows."""
 
-    name = "mlp"
     needs_layout = False
     max_auto_batch = 1024
 
@@ -78,7 +77,6 @@ class MLPArchitecture:
 class ConvArchitecture(MLPArchitecture):
     """Strided convolutions (2-D for images, 1-D for windows) and a transposed-conv decoder."""
 
-    name = "conv"
     needs_layout = True
     # Convolutional models learn better from more, smaller steps: at most 64 rows
     # (MNIST denoising: +0.3 dB over batches of 128 for the same epochs).

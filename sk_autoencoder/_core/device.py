@@ -30,6 +30,19 @@ def device_type(device) -> str:
     return "cpu" if device is None else torch.device(device).type
 
 
+def device_available(device) -> bool:
+    """Whether this machine has ``device`` (a CUDA GPU / Apple's MPS when it names one)."""
+    try:
+        kind = device_type(device)
+    except (RuntimeError, TypeError, ValueError):  # not a device torch can parse
+        return True  # nothing to fall back from; the parameter check names it
+    if kind == "cuda":
+        return torch.cuda.is_available()
+    if kind == "mps":
+        return torch.backends.mps.is_available()
+    return True
+
+
 @functools.cache
 def cpu_has_bf16() -> bool:
     """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX).

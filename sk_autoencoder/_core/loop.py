@@ -22,8 +22,7 @@ from skorch.dataset import get_len
 from skorch.history import History
 from skorch.utils import TeeGenerator, to_tensor
 
-from .device import device_type
-from .regularisers import active_penalties, penalty_terms, training_input
+from .regularisers import active_penalties, training_input
 
 # Hooks of skorch's NeuralNet that do nothing (its on_batch_begin starts the history row).
 _NET_NOOP_HOOKS = {
@@ -36,9 +35,11 @@ class EpochPlan(NamedTuple):
     """What every batch of an epoch reads, resolved once at the start of the epoch."""
 
     device: object  # the ``device`` value as to_tensor takes it ("cpu", "cuda:1", None)
-    torch_device: torch.device | None
+    torch_device: torch.device | None  # with its index ("cuda" -> "cuda:0"), as tensors report
+    device_type: str  # "cpu", "cuda", ... for autocast
     mixed_precision: bool
     penalties: list  # regularisers.active_penalties
+    input_gradient: bool  # a penalty needs the input's gradient path (contractive)
     corrupts_input: bool  # whether training_input has anything to do (noise, contractive)
     grad_hooks: list  # the on_grad_computed hooks that do something
 
@@ -75,13 +76,20 @@ class BatchLoopMixin:
 
     def _plan(self, grad_hooks: list) -> EpochPlan:
         device = self._device
+        torch_device = None if device is None else torch.device(device)
+        if torch_device is not None and torch_device.type == "cuda" and torch_device.index is None:
+            # Tensors on "cuda" report "cuda:<current>"; compare with that.
+            torch_device = torch.device("cuda", torch.cuda.current_device())
         penalties = active_penalties(self)
+        input_gradient = any(p.needs_input_gradient for p in penalties)
         return EpochPlan(
             device,
-            None if device is None else torch.device(device),
+            torch_device,
+            "cpu" if torch_device is None else torch_device.type,
             self._mixed_precision(),
             penalties,
-            bool(self.noise) or any(getattr(p, "needs_input_gradient", False) for p in penalties),
+            input_gradient,
+            bool(self.noise) or input_gradient,
             grad_hooks,
         )
 
@@ -165,11 +173,11 @@ class BatchLoopMixin:
         plan = self._epoch_plan or self._plan([])  # outside the loop: skorch's forward
         x = _on_device(x, plan)
         if plan.corrupts_input and self.module_.training:
-            x = training_input(self, x)
+            x = training_input(self, x, plan.input_gradient)
         if not plan.mixed_precision:
             return self.module_(x, **fit_params), x
         # bfloat16 matrix products and convolutions; the loss is computed in float32.
-        with torch.autocast(device_type=device_type(plan.device), dtype=torch.bfloat16):
+        with torch.autocast(device_type=plan.device_type, dtype=torch.bfloat16):
             out = self.module_(x, **fit_params)
         return tuple(t.float() for t in out), x
 
@@ -189,6 +197,5 @@ class BatchLoopMixin:
     def _penalty_terms(self, code, x_in, training) -> dict:
         """Sparsity and contractive terms shared by both code types, weighted."""
         plan = self._epoch_plan
-        if plan is not None and not plan.penalties:
-            return {}
-        return penalty_terms(self, code, x_in, training)
+        penalties = plan.penalties if plan is not None else active_penalties(self)
+        return {p.name: p(self, code, x_in, training) for p in penalties}

@@ -20,6 +20,7 @@ class SparsityPenalty:
     """
 
     name = "sparsity"
+    needs_input_gradient = False
 
     def active(self, est) -> bool:
         return bool(est.sparsity)
@@ -57,16 +58,11 @@ def active_penalties(est) -> list:
     return [p for p in PENALTIES if p.active(est)]
 
 
-def penalty_terms(est, code: torch.Tensor, x_in: torch.Tensor, training: bool) -> dict:
-    """``{name: weighted term}`` of the active penalties."""
-    return {p.name: p(est, code, x_in, training) for p in active_penalties(est)}
-
-
-def training_input(est, x: torch.Tensor) -> torch.Tensor:
+def training_input(est, x: torch.Tensor, input_gradient: bool) -> torch.Tensor:
     """The input a training batch is encoded from.
 
-    Corrupted when ``noise`` is set (denoising), and with a gradient path when the contractive
-    penalty needs one.
+    Corrupted when ``noise`` is set (denoising), and with a gradient path when a penalty needs
+    one (``input_gradient``: the contractive penalty).
     """
     if est.noise:
         if est._blocks.all_binary:
@@ -81,6 +77,6 @@ def training_input(est, x: torch.Tensor) -> torch.Tensor:
             value_range=value_range,
             image_shape=est.image_shape_,
         )
-    if ContractivePenalty().active(est):
+    if input_gradient:
         x = x.detach().requires_grad_(True)
     return x

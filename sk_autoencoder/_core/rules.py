@@ -11,7 +11,7 @@ import torch
 from ..modules.corruption import NOISE_KINDS
 from ..modules.networks import ACTIVATIONS
 from .architecture import ARCHITECTURES
-from .device import device_type
+from .device import device_available, device_type
 from .params import (
     Rule,
     auto_or_positive_int,
@@ -68,15 +68,14 @@ def _device(value) -> bool:
 
 
 def _device_available(est):
-    kind = device_type(est.device)
-    if kind == "cuda" and not torch.cuda.is_available():
+    if device_available(est.device):
+        return None
+    if device_type(est.device) == "cuda":
         return (
             f"device={est.device!r} needs a CUDA GPU, but PyTorch sees none here; use "
             "device='auto' (the GPU when there is one) or 'cpu'."
         )
-    if kind == "mps" and not torch.backends.mps.is_available():
-        return f"device={est.device!r} needs Apple's MPS backend, which is not available here."
-    return None
+    return f"device={est.device!r} needs Apple's MPS backend, which is not available here."
 
 
 def _optimizer(value) -> bool:

@@ -252,7 +252,7 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         hold_out = self._outputs(hold)
         self._fit_normalisation(hold_out)
         self._fit_unseen(X, Z, train_out, hold_out)
-        self.holdout_scores_ = self._anomaly(hold)
+        self.holdout_scores_ = self._mean_score(self._scores_of(hold_out))
         self._set_offset(Z)
         return self
 
@@ -316,16 +316,24 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
 
     def _member_scores(self, Z, unseen=None):
         """Per member: column z-scores (n, p) and normalised row scores (n,)."""
+        return self._scores_of(self._outputs(Z, unseen))
+
+    def _scores_of(self, outputs):
+        """:meth:`_member_scores` from the members' outputs (see :meth:`_outputs`)."""
         out = []
         for (E, C), (med, scale), (rmed, rscale), latent in zip(
-            self._outputs(Z, unseen), self._col_stats, self._row_stats, self._latent_stats
+            outputs, self._col_stats, self._row_stats, self._latent_stats
         ):
             Zcol = (E - med) / scale
             out.append((Zcol, (self._member_raw(Zcol, C, latent) - rmed) / rscale))
         return out
 
+    @staticmethod
+    def _mean_score(member_scores) -> np.ndarray:
+        return np.mean([s for _, s in member_scores], axis=0)
+
     def _anomaly(self, Z, unseen=None) -> np.ndarray:
-        return np.mean([s for _, s in self._member_scores(Z, unseen)], axis=0)
+        return self._mean_score(self._member_scores(Z, unseen))
 
     def reconstruction_error(self, X) -> np.ndarray:
         """Anomaly score of each row (higher = more anomalous), shape (n_samples,).

@@ -146,10 +146,11 @@ def load(path: str | os.PathLike, *, device: str | None = None):
     reader = StateReader(classes, tensors=None, device=device, complete=current)
     reader.check(config)  # classes and parameter encodings, before anything is built
     verify(path, config)
+    reader.tensors = read_tensors(path)
     if config["format"]["version"] == 1:
         from .legacy import node_from_v1
 
-        config = node_from_v1(config, read_tensors(path))
+        config = node_from_v1(config, reader.tensors)
     else:
         unknown = sorted(set(config) - NODE_KEYS - _ENVELOPE_KEYS)
         if unknown:
@@ -157,7 +158,6 @@ def load(path: str | os.PathLike, *, device: str | None = None):
     if config.get("state") is None:
         raise ModelFormatError(f"{CONFIG_FILE} holds no fitted state: it is not a saved model.")
     node = {k: v for k, v in config.items() if k in NODE_KEYS}
-    reader.tensors = read_tensors(path)
     estimator = reader.child(node)
     unused = reader.unused_tensors()
     if unused:

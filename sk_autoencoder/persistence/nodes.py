@@ -19,6 +19,7 @@ import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
+from .._core.device import device_available
 from .._core.params import check_params
 from .envelope import ModelFormatError
 
@@ -37,11 +38,7 @@ def _is_fitted(est) -> bool:
 
 def available_device(saved):
     """The saved device when this machine has it, else ``"cpu"``."""
-    if isinstance(saved, str) and saved.startswith("cuda") and not torch.cuda.is_available():
-        return "cpu"
-    if isinstance(saved, str) and saved.startswith("mps") and not torch.backends.mps.is_available():
-        return "cpu"
-    return saved
+    return saved if device_available(saved) else "cpu"
 
 
 class StateWriter:

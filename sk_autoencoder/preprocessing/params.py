@@ -13,22 +13,15 @@ import numbers
 import numpy as np
 
 from .._core.params import Rule as _Rule
+from .._core.params import is_bool as _is_bool
+from .._core.params import is_int as _is_int
 
 # --------------------------------------------------------------------------- tests
-
-
-def _is_bool(v) -> bool:
-    return isinstance(v, (bool, np.bool_))
 
 
 def _is_real(v) -> bool:
     """A real number that is not a bool."""
     return isinstance(v, numbers.Real) and not _is_bool(v)
-
-
-def _is_int(v) -> bool:
-    """An integer that is not a bool."""
-    return isinstance(v, numbers.Integral) and not _is_bool(v)
 
 
 def _is_names(v) -> bool:

@@ -9,11 +9,10 @@ for missing values, naming the column, value and row of anything that is not a n
 from __future__ import annotations
 
 import numbers
-import sys
 
 import numpy as np
 
-from .._core.frames import is_dataframe, is_series
+from .._core.frames import is_dataframe, is_series, pandas_if_loaded
 from .checks import _check_text_numbers
 from .values import _as_object, _is_missing_scalar
 
@@ -160,7 +159,7 @@ def _array_columns(arr: np.ndarray, fitted) -> list:
 def _auto_kind(col):
     """'numeric', 'categorical' or None (unsupported) from a column's dtype."""
     if is_series(col):
-        pd = sys.modules["pandas"]
+        pd = pandas_if_loaded()
         dtype = col.dtype
         if (
             isinstance(dtype, pd.CategoricalDtype)
@@ -232,7 +231,7 @@ def _resolve_kinds(columns, categorical_columns, numeric_columns) -> list:
 def _may_hold_numbers(col) -> bool:
     """An object or string column (not category or bool): it may hold numbers as text."""
     if is_series(col):
-        pd = sys.modules["pandas"]
+        pd = pandas_if_loaded()
         dtype = col.dtype
         return not isinstance(dtype, pd.CategoricalDtype) and (
             pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
@@ -244,7 +243,7 @@ def _to_float(name, col, *, fitting: bool) -> np.ndarray:
     """Column as float64 with NaN for missing; clear error for text or infinities."""
     values = None
     if is_series(col):
-        pd = sys.modules["pandas"]
+        pd = pandas_if_loaded()
         dtype = col.dtype
         if not isinstance(dtype, pd.CategoricalDtype) and (
             pd.api.types.is_bool_dtype(dtype)

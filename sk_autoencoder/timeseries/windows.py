@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._core.frames import import_pandas
-from .._core.params import check_params
+from .._core.params import check_params, positive_int
 from .grid import _Grid, _median_step, _to_grid, check_sampling, split_time
 
 __all__ = ["SlidingWindows"]
@@ -32,10 +32,6 @@ def _windows(values: np.ndarray, window: int, starts) -> np.ndarray:
     return view[starts].reshape(len(starts), -1)
 
 
-def _positive_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
-
-
 def _stride_within_window(est):
     if est.stride > est.window:
         return (
@@ -48,8 +44,8 @@ def _stride_within_window(est):
 _SCALINGS = ("robust", "standard", None)
 # Every parameter check of SlidingWindows, in order (see ``_core.params.check_params``).
 _PARAM_RULES = [
-    ("window", _positive_int, "a positive int"),
-    ("stride", _positive_int, "a positive int"),
+    ("window", positive_int, "a positive int"),
+    ("stride", positive_int, "a positive int"),
     ("window", lambda v: v >= 2, "at least 2"),
     _stride_within_window,
     ("scaling", lambda v: v in _SCALINGS, "'robust', 'standard' or None"),
@@ -224,7 +220,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
     def window_starts(self, n_steps: int) -> np.ndarray:
         """Grid step at which each window of a series of ``n_steps`` steps starts."""
         check_is_fitted(self, "center_")
-        if not (_positive_int(n_steps) and n_steps >= self.window):
+        if not (positive_int(n_steps) and n_steps >= self.window):
             raise ValueError(
                 f"SlidingWindows.window_starts: n_steps must be an int >= window={self.window} "
                 f"(the length of the series), got {n_steps!r}."
@@ -256,7 +252,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         low, high = _n_steps_range(len(W), w, self.stride)
         if n_steps is None:
             n_steps = high
-        elif not (_positive_int(n_steps) and low <= n_steps <= high):
+        elif not (positive_int(n_steps) and low <= n_steps <= high):
             raise ValueError(
                 f"SlidingWindows.inverse_transform: n_steps must be the length of the series "
                 f"the windows came from, an int in [{low}, {high}] for {len(W)} windows of "
@@ -300,7 +296,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         if unknown:
             raise ValueError(f"unknown state keys {unknown}")
         C = state["n_channels_"]
-        if not _positive_int(C):
+        if not positive_int(C):
             raise ValueError(f"n_channels_ must be a positive int, got {C!r}")
         names = [str(c) for c in state["channel_names_"]]
         center, scale = reader.array(state["center_"]), reader.array(state["scale_"])
@@ -313,7 +309,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         if step_ns is None:
             self.step_ = None
         else:
-            if not _positive_int(step_ns):
+            if not positive_int(step_ns):
                 raise ValueError(f"step_ns must be a positive int, got {step_ns!r}")
             pd = import_pandas("A series with times")
             step = pd.Timedelta(int(step_ns), unit="ns")
