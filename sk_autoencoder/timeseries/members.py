@@ -64,6 +64,7 @@ def _window_scores(det, values, observed):
     w = det.window_
     n_win = len(values) - w + 1
     scores, channel = 0.0, 0.0
+    activity = _activity(values, w) if det.activity_weight > 0 else None  # member-free
     for member, st in zip(det.estimators_, det._stats):
         recs, dists = [], []
         for a in range(0, n_win, _SCORE_BLOCK):
@@ -81,7 +82,7 @@ def _window_scores(det, values, observed):
             s = s + float(det.latent_weight) * lat
         if det.activity_weight > 0:
             center, scale, eps = st["activity"]
-            act = np.abs((np.log(_activity(values, w) + eps) - center) / scale)
+            act = np.abs((np.log(activity + eps) - center) / scale)
             s = s + float(det.activity_weight) * act.mean(axis=1)
         scores = scores + s
         channel = channel + (rec - st["channel"][0]) / st["channel"][1]
