@@ -34,7 +34,7 @@ class TrainingMixin:
             with squared error, ``binary`` with cross-entropy, each ``categorical`` one-hot
             block with a softmax cross-entropy.
         **fit_params
-            Passed on to skorch's ``NeuralNet.partial_fit``.
+            Accepted for scikit-learn's fit-parameter routing and not used.
 
         Returns
         -------
@@ -87,7 +87,7 @@ class TrainingMixin:
             they are set from the first chunk as :meth:`fit` would (the one-cycle schedule then
             spans about 3,000 steps and stays at its floor, 1% of ``lr``, afterwards).
         **fit_params
-            Passed on to skorch's ``NeuralNet.partial_fit``.
+            Accepted for scikit-learn's fit-parameter routing and not used.
 
         Returns
         -------
