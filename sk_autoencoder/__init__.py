@@ -2,6 +2,7 @@
 
 from ._version import __version__
 from .autoencoder import AutoencoderTransformer
+from .compression import BitstreamError, ImageCodec
 from .outliers import AutoencoderOutlierDetector, evaluate_detector
 from .persistence import ModelFormatError, load, save
 from .preprocessing import (
@@ -16,6 +17,8 @@ from .vae import VAEGenerator
 __all__ = [
     "AutoencoderOutlierDetector",
     "AutoencoderTransformer",
+    "BitstreamError",
+    "ImageCodec",
     "ImageScaler",
     "ModelFormatError",
     "SeriesOutlierDetector",

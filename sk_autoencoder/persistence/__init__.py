@@ -49,6 +49,7 @@ __all__ = [
 def savable_classes() -> dict:
     """The only classes a model file may name (imported here, when first needed)."""
     from ..autoencoder import AutoencoderTransformer
+    from ..compression import ImageCodec
     from ..outliers import AutoencoderOutlierDetector
     from ..outliers.ensemble import AutoencoderEnsemble
     from ..preprocessing import ImageScaler, TabularPipeline, TabularPreprocessor
@@ -58,6 +59,7 @@ def savable_classes() -> dict:
     classes = (
         AutoencoderTransformer,
         VAEGenerator,
+        ImageCodec,
         AutoencoderOutlierDetector,
         AutoencoderEnsemble,
         SeriesOutlierDetector,

@@ -11,7 +11,8 @@ One module per subject: ``embeddings`` (:func:`plot_embedding`), ``training``
 (:func:`plot_loss_curves`), ``anomalies`` (:func:`plot_anomaly_scores`,
 :func:`plot_anomaly_contributions`), ``images`` (:func:`plot_image_grid`,
 :func:`plot_reconstructions`, :func:`plot_interpolation`, :func:`plot_traversal`) and
-``series`` (:func:`plot_series_anomalies`); ``_common`` imports matplotlib and reads labels.
+``series`` (:func:`plot_series_anomalies`), ``compression``
+(:func:`plot_rate_distortion`); ``_common`` imports matplotlib and reads labels.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 from ._common import MISSING_LABEL as MISSING_LABEL
 from .anomalies import plot_anomaly_contributions as plot_anomaly_contributions
 from .anomalies import plot_anomaly_scores as plot_anomaly_scores
+from .compression import plot_rate_distortion
 from .embeddings import plot_embedding
 from .images import plot_image_grid, plot_interpolation, plot_reconstructions, plot_traversal
 from .series import plot_series_anomalies
@@ -30,6 +32,7 @@ __all__ = [
     "plot_image_grid",
     "plot_interpolation",
     "plot_loss_curves",
+    "plot_rate_distortion",
     "plot_reconstructions",
     "plot_series_anomalies",
     "plot_traversal",

@@ -25,6 +25,7 @@ import pandas as pd
 from sk_autoencoder import (
     AutoencoderOutlierDetector,
     AutoencoderTransformer,
+    ImageCodec,
     ImageScaler,
     SeriesOutlierDetector,
     SlidingWindows,
@@ -305,6 +306,17 @@ ENTRIES: list[Entry] = [
         feature_names=True,
         set_output=True,
         bad_inputs=PREPROCESSOR_ARRAY_CASES,
+    ),
+    # Float images in [0, 1] (uint8 pixels are covered by tests/test_codec.py: their float32
+    # copies, 0..255, are refused by design, so the dtype checks here do not apply to them).
+    Entry(
+        "image-codec",
+        _factory(ImageCodec, max_epochs=2, random_state=0),
+        images,
+        ("transform", "inverse_transform", "score_samples", "reconstruction_error", "denoise"),
+        feature_names=True,
+        set_output=True,
+        bad_inputs=(*IMAGE_CASES, *IMAGE_FIT_CASES),
     ),
     # (n, 8, 8) uint8 images: set_output needs 2-D output, so only the rows entry checks it
     Entry(
