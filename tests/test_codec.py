@@ -123,6 +123,16 @@ def test_blob_from_another_model_is_refused(codec, images):
         codec.decompress(other.compress(images[:2]))
 
 
+def test_empty_input_gives_empty_output(codec):
+    assert codec.decompress([]).shape == (0, 8, 8)
+
+
+def test_denoise_keeps_the_pixel_type(codec, images):
+    out = codec.denoise(images[:3])
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out, codec.decompress(codec.compress(images[:3])))
+
+
 def test_decompress_input_errors(codec, images):
     blob = codec.compress(images[:1])[0]
     with pytest.raises(TypeError, match=r"\[blob\]"):

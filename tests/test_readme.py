@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -44,6 +45,11 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     assert namespace["samples"].shape == (16, 8, 8)
     assert namespace["strip"].shape == (8, 8, 8)
     assert namespace["grid"].shape == (2, 7, 8, 8)
+    blobs, restored = namespace["blobs"], namespace["restored"]
+    assert len(blobs) == 10 and all(isinstance(b, bytes) for b in blobs)
+    assert restored.shape == (10, 8, 8) and restored.dtype == np.uint8
+    assert (namespace["same"] == restored).all()
+    assert ((restored.astype(float) - namespace["digits"][:10]) ** 2).mean() < 40**2
 
 
 @pytest.mark.slow

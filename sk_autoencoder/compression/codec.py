@@ -281,8 +281,14 @@ random_state
         return torch.sigmoid(module.decode(z))
 
     def _integer_codes(self, X: np.ndarray) -> np.ndarray:
-        codes = self._batched(self._code, X.astype(np.float32, copy=False))
-        return codes.cpu().numpy().astype(np.int64)
+        codes = self._batched(self._code, X.astype(np.float32, copy=False)).cpu().numpy()
+        if not np.isfinite(codes).all():
+            raise ValueError(
+                "ImageCodec: the encoder gave non-finite codes for "
+                f"{int((~np.isfinite(codes)).any(axis=1).sum())} images; the model is broken "
+                "(refit it) - nothing was compressed."
+            )
+        return codes.astype(np.int64)
 
     def transform(self, X) -> np.ndarray:
         """The quantised (integer-valued) code of each image, shape (n_samples, n_components)."""
@@ -292,6 +298,13 @@ random_state
     def inverse_transform(self, X) -> np.ndarray:
         """Decode integer codes to images in the layout and pixel type ``fit`` saw."""
         return self._to_pixels(super().inverse_transform(X), self._pixel_type_fit)
+
+    def denoise(self, X) -> np.ndarray:
+        """``decompress(compress(X))`` without the bytes: X through the quantised code.
+
+        In X's layout and pixel type.
+        """
+        return self._to_pixels(super().denoise(X), _pixel_type(X))
 
     def score_samples(self, X) -> np.ndarray:
         """Negative code length of each image in bits (higher = more compressible).
@@ -367,6 +380,9 @@ random_state
         if len(types) > 1:
             raise ValueError(f"decompress: the blobs hold different pixel types {sorted(types)}.")
         pixel_type = types.pop() if types else self._pixel_type_fit
+        if not codes:
+            empty = np.empty((0, self.n_features_in_), dtype=np.float32)
+            return self._to_layout(self._to_pixels(empty, pixel_type))
         Z = np.asarray(codes, dtype=np.float32).reshape(len(codes), self.n_components_)
         images = self._batched(self._decode_mean, Z).cpu().numpy()
         return self._to_layout(self._to_pixels(images, pixel_type))

@@ -77,6 +77,12 @@ VAE_PARAMS = {
     "beta": (-1, NAN, INF, "1"),
     "n_importance_samples": (0, -1, 2.5, NAN, True),
 }
+_CODEC_FIXED = {"architecture", "loss", "sparsity", "sparsity_target", "sparsity_weight"}
+_CODEC_FIXED |= {"contractive_weight", "noise", "noise_level"}
+CODEC_PARAMS = {
+    **{k: v for k, v in AUTOENCODER_PARAMS.items() if k not in _CODEC_FIXED},
+    "lmbda": (0, -1, NAN, INF, "0.01", True),
+}
 DETECTOR_PARAMS = {
     "n_estimators": COUNT,
     "model": UNKNOWN,
@@ -139,6 +145,7 @@ PARAMS_BY_ENTRY = {
     "windows-array": WINDOWS_PARAMS,
     "preprocessor-frame": PREPROCESSOR_PARAMS,
     "image-scaler": IMAGE_SCALER_PARAMS,
+    "image-codec": CODEC_PARAMS,
 }
 CROSS_PARAM_CASES = [
     BadParam("ae-undercomplete", dict(sparsity="kl", sparsity_target=0), "sparsity_target"),
