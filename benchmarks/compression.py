@@ -54,7 +54,7 @@ from _common import (
 from PIL import Image
 from sklearn.decomposition import PCA
 
-from sk_autoencoder import AutoencoderTransformer, ImageCodec
+from sk_autoencoder import AutoencoderTransformer, ImageCodec, save
 from sk_autoencoder.datasets import load_idx
 
 JPEG_QUALITIES = (5, 10, 20, 30, 50, 70, 90, 95)
@@ -196,10 +196,12 @@ def run_floor(X_train: np.ndarray, X_test: np.ndarray) -> list[dict]:
     return rows
 
 
-def run_codec(X_train, X_test, lmbda, max_epochs) -> tuple[dict, ImageCodec]:
+def run_codec(X_train, X_test, lmbda, max_epochs, save_dir=None) -> tuple[dict, ImageCodec]:
     t0 = time.perf_counter()
     codec = ImageCodec(lmbda=lmbda, max_epochs=max_epochs, random_state=0).fit(X_train)
     fit_s = time.perf_counter() - t0
+    if save_dir is not None:
+        save(codec, Path(save_dir) / f"codec_lmbda{lmbda:g}", overwrite=True)
     t0 = time.perf_counter()
     blobs = codec.compress(X_test)
     t_enc = time.perf_counter() - t0
@@ -304,6 +306,9 @@ def main(argv=None) -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--figures", type=Path, default=REPO_ROOT / "docs")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument(
+        "--save-models", type=Path, help="save each fitted codec here (sk_autoencoder.save)"
+    )
     ap.add_argument("--quick", action="store_true", help="smoke run: 2,000 images, 1 epoch")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -322,7 +327,7 @@ def main(argv=None) -> None:
         rows += run_floor(X_train, X_test)
     default_codec = None
     for lmbda in args.lmbdas:
-        row, codec = run_codec(X_train, X_test, lmbda, max_epochs)
+        row, codec = run_codec(X_train, X_test, lmbda, max_epochs, args.save_models)
         rows.append(row)
         if lmbda == args.default_lmbda:
             default_codec = codec

@@ -8,7 +8,9 @@ import textwrap
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 
 from sk_autoencoder import BitstreamError, ImageCodec, load, save
@@ -52,7 +54,7 @@ def test_transform_is_integer_valued_and_scores_are_code_lengths(codec, images):
     np.testing.assert_array_equal(Z, np.round(Z))
     bits = -codec.score_samples(images[:10])
     blob_bits = 8 * np.array([len(b) for b in codec.compress(images[:10])])
-    header_bits = 8 * (3 + 2)  # format + 2 sizes, check
+    header_bits = 8 * (3 + 4)  # format + 2 sizes, check
     # The range coder reaches the ideal length within a few bytes (word padding).
     assert np.all(blob_bits - header_bits >= bits - 1)
     assert np.all(blob_bits - header_bits <= bits + 8 * 6)
@@ -185,8 +187,52 @@ def test_escape_symbols_round_trip_exactly():
     assert tables.bits(np.array([[40, 2]]))[0] > 16
 
 
+def test_out_of_range_codes_are_refused_not_clipped():
+    tables = EntropyTables(np.array([[0.5, 0.5]]), first=[0], length=[2])
+    with pytest.raises(ValueError, match="must lie in"):
+        tables.encode(np.array([40000]))
+
+
+def test_a_failed_refit_drops_the_old_tables(images):
+    from skorch.callbacks import Callback
+
+    class Boom(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            raise RuntimeError("boom")
+
+    c = ImageCodec(max_epochs=2, random_state=0).fit(images)
+    blobs = c.compress(images[:2])
+    c.set_params(callbacks=[Boom()])
+    with pytest.raises(RuntimeError, match="boom"):
+        c.fit(images)
+    with pytest.raises(NotFittedError, match="entropy tables"):
+        c.decompress(blobs)
+
+
+def test_changed_weights_refuse_old_blobs(images):
+    c = ImageCodec(max_epochs=1, random_state=0).fit(images)
+    blobs = c.compress(images[:2])
+    with torch.no_grad():
+        next(c.module_.decoder.parameters()).add_(1e-3)
+    with pytest.raises(BitstreamError, match="different model"):
+        c.decompress(blobs)
+
+
+def test_fixed_base_parameters_are_refused():
+    with pytest.raises(TypeError, match="architecture"):
+        ImageCodec(architecture="mlp")
+
+
+def test_inverse_transform_rounds_and_score_is_the_rd_objective(codec, images):
+    Z = codec.transform(images[:4])
+    np.testing.assert_array_equal(codec.inverse_transform(Z + 0.3), codec.inverse_transform(Z))
+    bpp = -codec.score_samples(images) / 64
+    expected = -np.mean(bpp + codec.lmbda * 255**2 * codec.reconstruction_error(images))
+    assert codec.score(images) == pytest.approx(expected)
+
+
 def test_header_round_trip():
-    assert read_header(header("uint16", 300, 7) + b"\0\0")[:3] == ("uint16", 300, 7)
+    assert read_header(header("uint16", 300, 7) + b"\0" * 4)[:3] == ("uint16", 300, 7)
 
 
 def test_codec_is_a_transformer_in_a_pipeline(codec, images):

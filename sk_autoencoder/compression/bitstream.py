@@ -6,16 +6,17 @@ One blob is one image::
     varint, x2    image height and width (LEB128: one byte each below 128)
     payload       the range-coded integer code (constriction's RangeEncoder, 32-bit words
                   in big-endian order, the last word's trailing zero bytes left out)
-    2 bytes       check: CRC-32 of the model's fingerprint, the header and the payload,
-                  truncated to 16 bits
+    4 bytes       check: CRC-32 of the model's fingerprint, the header and the payload
 
 The check makes a blob from another model, a truncated one or a damaged one fail loudly
-(a damaged blob passes it with a chance of 1 in 65,536) instead of decoding to other pixels.
+(a damaged blob, or one from another model, passes it with a chance of 1 in 2**32) instead of
+decoding to other pixels: the range decoder itself accepts any bytes.
 
 Each code dimension ``c`` has its own table: the integers ``first[c] .. first[c] + length[c]
 - 1`` that hold all but a negligible share of its learned probability, then one shared
 *escape* symbol (probability ``escape_mass``) after which a value outside the table is coded
-with 16 uniform bits, so any integer code in ``[-32768, 32767]`` round-trips exactly.
+with 16 uniform bits, so any integer code in ``[-32768, 32767]`` round-trips exactly (codes
+outside it are refused).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import zlib
 import numpy as np
 
 FORMAT_VERSION = 1
-CHECK_BYTES = 2
+CHECK_BYTES = 4
 _ESCAPE_BITS = 16
 _ESCAPE_OFFSET = 1 << (_ESCAPE_BITS - 1)
 PIXEL_TYPES = ("float32", "uint8", "uint16", "float64")
@@ -156,7 +157,12 @@ class EntropyTables:
         encoder = _constriction().stream.queue.RangeEncoder()
         encoder.encode(index[0].astype(np.int32), categorical, self.probabilities)
         if escaped.any():
-            values = np.clip(code[escaped[0]], -_ESCAPE_OFFSET, _ESCAPE_OFFSET - 1)
+            values = code[escaped[0]]
+            if values.min() < -_ESCAPE_OFFSET or values.max() >= _ESCAPE_OFFSET:
+                raise ValueError(
+                    f"code values must lie in [-{_ESCAPE_OFFSET}, {_ESCAPE_OFFSET - 1}], got "
+                    f"{int(values.min())}..{int(values.max())}"
+                )
             encoder.encode((values + _ESCAPE_OFFSET).astype(np.int32), uniform)
         words = encoder.get_compressed().astype(">u4").tobytes()
         # Trailing zero bytes of the last word carry nothing (decoding pads them back).
@@ -193,7 +199,7 @@ class EntropyTables:
 
 def check(fingerprint: bytes, body: bytes) -> bytes:
     """The check bytes of a blob body (header + payload) for a model's fingerprint."""
-    return (zlib.crc32(body, zlib.crc32(fingerprint)) & 0xFFFF).to_bytes(CHECK_BYTES, "big")
+    return zlib.crc32(body, zlib.crc32(fingerprint)).to_bytes(CHECK_BYTES, "big")
 
 
 def verify(fingerprint: bytes, blob: bytes) -> bytes:

@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 import torch
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from .._core.base import BaseAutoencoder
@@ -21,6 +22,7 @@ from .bitstream import (
     read_header,
     verify,
 )
+from .pixels import pixel_type, to_pixels, to_unit_range
 from .state import CodecStateMixin
 from .tables import probability_tables
 
@@ -39,28 +41,11 @@ _RULES = (
     *(r for r in AUTOENCODER_RULES if not (isinstance(r, tuple) and r.name in _FIXED)),
     Rule("lmbda", positive_real, "a positive float (the weight of distortion against rate)"),
 )
-_PIXEL_MAX = {"uint8": 255.0, "uint16": 65535.0}
 # Distortion is measured on the 8-bit scale, as in the compression literature (lmbda values
 # are then comparable with theirs): lmbda * 255**2 * MSE of pixels in [0, 1].
 _SCALE = 255.0**2
 _DENSITY_LR = 10.0
-
-
-def _pixel_type(X) -> str:
-    dtype = getattr(X, "dtype", None)
-    if dtype is None:
-        dtype = np.asarray(X).dtype
-    name = np.dtype(dtype).name
-    if name in ("uint8", "uint16", "float64"):
-        return name
-    if name == "bool":
-        return "float32"  # 0 / 1
-    if np.dtype(dtype).kind in "iub":
-        raise ValueError(
-            f"ImageCodec: integer pixels of dtype {name} are ambiguous; pass uint8 (0-255), "
-            "uint16 (0-65535) or floats scaled to [0, 1]."
-        )
-    return "float32"
+_MAX_CODE = 32767  # the escape code's range (bitstream)
 
 
 class ImageCodec(CodecStateMixin, BaseAutoencoder):
@@ -170,6 +155,12 @@ random_state
             random_state=random_state,
             **kwargs,
         )
+        fixed = sorted(set(_FIXED) & set(kwargs))
+        if fixed:
+            raise TypeError(
+                f"ImageCodec fixes {fixed} (a conv autoencoder trained on rate and distortion); "
+                "leave them out, or use AutoencoderTransformer for other settings."
+            )
         for name in _FIXED:
             vars(self).pop(name, None)
         self.lmbda = lmbda
@@ -186,9 +177,7 @@ random_state
     _param_rules = _RULES
     _pixel_type_fit = "float32"
     entropy_tables_ = None
-    _fingerprint = b""
 
-    # ------------------------------------------------------------------ model and loss
     def _network_shapes(self):
         c, h, w = self.image_shape_
         if self.hidden_layer_sizes is None:
@@ -199,6 +188,11 @@ random_state
             channels = [int(v) for v in self.hidden_layer_sizes]
         stride = 2 ** len(channels)
         return channels, (c, padded_size(h, stride), padded_size(w, stride))
+
+    def initialize_module(self):
+        """A new network; the tables of an earlier fit are dropped with the old one."""
+        vars(self).pop("entropy_tables_", None)
+        return super().initialize_module()
 
     def _build_module(self) -> torch.nn.Module:
         channels, padded = self._network_shapes()
@@ -247,33 +241,28 @@ random_state
 
     def _set_tables(self, pmf, first, length) -> None:
         self.entropy_tables_ = EntropyTables(pmf, first, length)
-        weights = {k: v.detach().cpu().numpy() for k, v in self.module_.state_dict().items()}
-        self._fingerprint = self.entropy_tables_.fingerprint(weights)
 
-    # ------------------------------------------------------------------ input
-    def _validate_X(self, X, reset: bool) -> np.ndarray:
-        pixel_type = _pixel_type(X)
-        X = super()._validate_X(X, reset)
-        if pixel_type in _PIXEL_MAX:
-            X = (X / np.float32(_PIXEL_MAX[pixel_type])).astype(np.float32)
-        elif X.size and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                f"ImageCodec: float pixels must lie in [0, 1], got values in "
-                f"[{float(X.min()):.4g}, {float(X.max()):.4g}] (above 1 is too large, below 0 "
-                "too small); scale them (X / 255, or sk_autoencoder.ImageScaler), or pass "
-                "uint8 images."
+    def _fingerprint(self) -> bytes:
+        """Digest of the tables and the current weights (a few ms).
+
+        Every blob's check covers it: blobs of another model, or of weights changed since, are
+        refused.
+        """
+        if self.entropy_tables_ is None:
+            raise NotFittedError(
+                "This ImageCodec has no entropy tables (its last fit did not finish): fit it "
+                "again, or load a saved codec."
             )
+        weights = {k: v.detach().cpu().numpy() for k, v in self.module_.state_dict().items()}
+        return self.entropy_tables_.fingerprint(weights)
+
+    def _validate_X(self, X, reset: bool) -> np.ndarray:
+        kind = pixel_type(X)
+        X = to_unit_range(super()._validate_X(X, reset), kind)
         if reset:
-            self._pixel_type_fit = pixel_type
+            self._pixel_type_fit = kind
         return X
 
-    def _to_pixels(self, values: np.ndarray, pixel_type: str) -> np.ndarray:
-        if pixel_type in _PIXEL_MAX:
-            top = _PIXEL_MAX[pixel_type]
-            return np.rint(np.clip(values, 0.0, 1.0) * top).astype(pixel_type)
-        return values.astype(pixel_type, copy=False)
-
-    # ------------------------------------------------------------------ transformer API
     def _code(self, module, x: torch.Tensor) -> torch.Tensor:
         return torch.round(module.encode(x))
 
@@ -282,11 +271,12 @@ random_state
 
     def _integer_codes(self, X: np.ndarray) -> np.ndarray:
         codes = self._batched(self._code, X.astype(np.float32, copy=False)).cpu().numpy()
-        if not np.isfinite(codes).all():
+        bad = ~(np.isfinite(codes) & (np.abs(codes) <= _MAX_CODE)).all(axis=1)
+        if bad.any():
             raise ValueError(
-                "ImageCodec: the encoder gave non-finite codes for "
-                f"{int((~np.isfinite(codes)).any(axis=1).sum())} images; the model is broken "
-                "(refit it) - nothing was compressed."
+                f"ImageCodec: the encoder gave non-finite or huge codes (beyond +-{_MAX_CODE}) "
+                f"for {int(bad.sum())} images; the model is broken (refit it) - nothing was "
+                "compressed."
             )
         return codes.astype(np.int64)
 
@@ -296,15 +286,34 @@ random_state
         return self._integer_codes(X).astype(X.dtype)
 
     def inverse_transform(self, X) -> np.ndarray:
-        """Decode integer codes to images in the layout and pixel type ``fit`` saw."""
-        return self._to_pixels(super().inverse_transform(X), self._pixel_type_fit)
+        """Decode codes (rounded to integers first) to images.
+
+        In the layout and pixel type ``fit`` saw.
+        """
+        Z = np.rint(self._check_codes(X)).astype(np.float32)
+        images = self._batched(self._decode_mean, Z).cpu().numpy()
+        return self._to_layout(to_pixels(images, self._pixel_type_fit))
 
     def denoise(self, X) -> np.ndarray:
-        """``decompress(compress(X))`` without the bytes: X through the quantised code.
+        """``decompress(compress(X))`` without the bytes, in X's layout and pixel type."""
+        check_is_fitted(self)
+        kind = pixel_type(X)
+        _, layout = self._image_layout(X)
+        codes = self._integer_codes(self._check_input(X)).astype(np.float32)
+        images = self._batched(self._decode_mean, codes).cpu().numpy()
+        return self._to_layout(to_pixels(images, kind), layout)
 
-        In X's layout and pixel type.
+    def score(self, X, y=None) -> float:
+        """Minus the rate-distortion loss on X: ``-(bpp + lmbda * 255**2 * MSE)``.
+
+        The objective the codec was trained for, with the exact code lengths of the tables (no
+        header) and the decoded pixels. Codecs of different ``lmbda`` weigh distortion
+        differently, so compare those with a ``scoring`` of your own (e.g. bits at a PSNR).
         """
-        return self._to_pixels(super().denoise(X), _pixel_type(X))
+        X = self._check_input(X)
+        bpp = -self.score_samples(X) / (self.image_shape_[1] * self.image_shape_[2])
+        mse = self.reconstruction_error(X)
+        return float(-np.mean(bpp + self.lmbda * _SCALE * mse))
 
     def score_samples(self, X) -> np.ndarray:
         """Negative code length of each image in bits (higher = more compressible).
@@ -328,7 +337,6 @@ random_state
         err = (decoded.double().cpu().numpy() - X) ** 2
         return err if per_feature else err.mean(axis=1)
 
-    # ------------------------------------------------------------------ bytes
     def compress(self, X) -> list[bytes]:
         """One self-contained byte string per image (header, range-coded code, check).
 
@@ -342,14 +350,15 @@ random_state
         list of bytes
         """
         check_is_fitted(self)
-        pixel_type = _pixel_type(X)
+        kind = pixel_type(X)
         X = self._check_input(X)
         _, height, width = self.image_shape_
-        head = header(pixel_type, height, width)
+        head = header(kind, height, width)
+        fingerprint = self._fingerprint()
         blobs = []
         for code in self._integer_codes(X):
             body = head + self.entropy_tables_.encode(code)
-            blobs.append(body + check(self._fingerprint, body))
+            blobs.append(body + check(fingerprint, body))
         return blobs
 
     def decompress(self, blobs) -> np.ndarray:
@@ -364,10 +373,11 @@ random_state
             raise TypeError("decompress takes a list of blobs; for one blob pass [blob].")
         codes, types = [], set()
         _, height, width = self.image_shape_
+        fingerprint = self._fingerprint()
         for i, blob in enumerate(blobs):
             try:
-                pixel_type, h, w, start = read_header(blob)
-                body = verify(self._fingerprint, bytes(blob))
+                kind, h, w, start = read_header(blob)
+                body = verify(fingerprint, bytes(blob))
                 if (h, w) != (height, width):
                     raise BitstreamError(
                         f"the blob holds a {h} x {w} image but this codec decodes "
@@ -376,13 +386,13 @@ random_state
                 codes.append(self.entropy_tables_.decode(body[start:]))
             except BitstreamError as exc:
                 raise BitstreamError(f"blob {i}: {exc}") from None
-            types.add(pixel_type)
+            types.add(kind)
         if len(types) > 1:
             raise ValueError(f"decompress: the blobs hold different pixel types {sorted(types)}.")
-        pixel_type = types.pop() if types else self._pixel_type_fit
+        kind = types.pop() if types else self._pixel_type_fit
         if not codes:
             empty = np.empty((0, self.n_features_in_), dtype=np.float32)
-            return self._to_layout(self._to_pixels(empty, pixel_type))
+            return self._to_layout(to_pixels(empty, kind))
         Z = np.asarray(codes, dtype=np.float32).reshape(len(codes), self.n_components_)
         images = self._batched(self._decode_mean, Z).cpu().numpy()
-        return self._to_layout(self._to_pixels(images, pixel_type))
+        return self._to_layout(to_pixels(images, kind))

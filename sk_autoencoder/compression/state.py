@@ -17,8 +17,10 @@ class CodecStateMixin:
     """``_save_state`` / ``_load_state`` of :class:`~sk_autoencoder.ImageCodec`."""
 
     def _save_state(self, writer) -> dict:
-        state = super()._save_state(writer)
         tables = self.entropy_tables_
+        if tables is None:
+            raise ValueError("this ImageCodec has no entropy tables (its last fit did not finish)")
+        state = super()._save_state(writer)
         state.update(
             pmf=writer.array(tables.pmf),
             first=writer.array(tables.first),

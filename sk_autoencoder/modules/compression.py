@@ -80,9 +80,12 @@ class CompressionAutoencoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(logits, bits per image)``: the decoded rounded code and the rate of the code."""
-        code = self.encode(x)
+        # Rounding and noise in float32 (under bfloat16 autocast the code comes out in
+        # bfloat16, whose steps would coarsen the noise and move the rounding).
+        code = self.encode(x).float()
         rounded = code + (torch.round(code) - code).detach()
         if self.training:
-            noisy = code + torch.rand_like(code) - 0.5
+            with torch.autocast(device_type=code.device.type, enabled=False):
+                noisy = code + torch.rand_like(code) - 0.5
             return self.decode(rounded), self.bits(noisy)
         return self.decode(rounded), self.bits(rounded)
