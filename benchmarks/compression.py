@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import math
 import time
 import zlib
@@ -252,46 +253,111 @@ def bd_rate(ours: list[dict], ref: list[dict]) -> float | None:
     return float((math.exp(areas[0] - areas[1]) - 1) * 100)
 
 
+def bd_psnr(ours: list[dict], ref: list[dict]) -> float | None:
+    """Bjontegaard delta PSNR of ``ours`` against ``ref`` in dB over the overlapping rates."""
+    if len(ours) < 2 or len(ref) < 2:
+        return None
+    curves = []
+    for pts in (ours, ref):
+        r = np.log(np.array([p["bpp"] for p in pts]))
+        q = np.array([p["psnr"] for p in pts])
+        order = np.argsort(r)
+        curves.append((r[order], q[order]))
+    lo, hi = max(c[0].min() for c in curves), min(c[0].max() for c in curves)
+    if hi <= lo:
+        return None
+    areas = []
+    for r, q in curves:
+        poly = np.polyint(np.polyfit(r, q, min(3, len(r) - 1)))
+        areas.append((np.polyval(poly, hi) - np.polyval(poly, lo)) / (hi - lo))
+    return float(areas[0] - areas[1])
+
+
 def strip(X_test, codec, rows, path: Path) -> None:
-    """Original / JPEG / WebP / ours for 8 images, JPEG and WebP at the quality whose mean size
-    is closest to ours."""
+    """Original / JPEG / WebP / ours for 8 test images.
+
+    JPEG at the quality whose scan data (whole files are never this small) and WebP at the
+    quality whose whole file is closest in mean size to ours.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     imgs = X_test[:8]
-    ours = codec.decompress(codec.compress(imgs))
-    our_bpp = 8 * np.mean([len(b) for b in codec.compress(X_test)]) / PIXELS
+    ours_row = next(r for r in rows if r["method"] == "ImageCodec" and r["param"] == codec.lmbda)
     panels = [("original", imgs)]
-    for name, fmt_name in (("JPEG (whole file)", "JPEG"), ("WebP (whole file)", "WEBP")):
+    for name, fmt_name in (("JPEG (scan data)", "JPEG"), ("WebP (whole file)", "WEBP")):
         cands = [r for r in rows if r["method"] == name]
-        best = min(cands, key=lambda r: abs(r["bpp"] - our_bpp))
+        best = min(cands, key=lambda r: abs(r["bpp"] - ours_row["bpp"]))
         kw = {"method": 6} if fmt_name == "WEBP" else {}
         _, out, _, _ = pillow_codec(imgs, fmt_name, best["param"], **kw)
-        panels.append(
-            (
-                f"{name.split()[0]} q={best['param']}: {best['bpp']:.2f} bpp, "
-                f"{best['psnr']:.1f} dB",
-                out,
-            )
-        )
-    ours_row = next(r for r in rows if r["method"] == "ImageCodec" and r["param"] == codec.lmbda)
-    panels.append(
-        (
-            f"ImageCodec lmbda={codec.lmbda}: {ours_row['bpp']:.2f} bpp, {ours_row['psnr']:.1f} dB",
-            ours,
-        )
-    )
-    fig, axes = plt.subplots(len(panels), 8, figsize=(8, 1.25 * len(panels)))
-    for i, (title, row_imgs) in enumerate(panels):
-        for j in range(8):
-            axes[i, j].imshow(row_imgs[j], cmap="gray", vmin=0, vmax=255)
-            axes[i, j].axis("off")
-        axes[i, 0].set_title(title, fontsize=8, loc="left")
+        label = f"{name}, quality {best['param']}: {best['bpp']:.2f} bpp, {best['psnr']:.1f} dB"
+        panels.append((label, out))
+    label = f"ImageCodec, lmbda {codec.lmbda:g}: {ours_row['bpp']:.2f} bpp, "
+    label += f"{ours_row['psnr']:.1f} dB (whole blob)"
+    panels.append((label, codec.decompress(codec.compress(imgs))))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 1.45 * len(panels)))
+    for ax, (title, row_imgs) in zip(axes, panels):
+        ax.imshow(np.concatenate(list(row_imgs), axis=1), cmap="gray", vmin=0, vmax=255)
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.axis("off")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def halves(codec, X_test) -> dict:
+    """Mean bpp and PSNR of the first and the second half of the test slice."""
+    blobs = codec.compress(X_test)
+    bpp = 8 * np.array([len(b) for b in blobs]) / PIXELS
+    quality = psnr(X_test, codec.decompress(blobs))
+    h = len(X_test) // 2
+    return {
+        name: dict(bpp=float(bpp[part].mean()), psnr=float(quality[part].mean()))
+        for name, part in (("first", slice(0, h)), ("second", slice(h, None)))
+    }
+
+
+def draw(args, rows, default_codec, X_test) -> None:
+    from sk_autoencoder.plotting import plot_rate_distortion
+
+    curves = {}
+    for r in rows:
+        curves.setdefault(r["method"], []).append((r["bpp"], r["psnr"]))
+    targets = [(0.5, 26.0), (1.0, 30.0)] if args.dataset == "fashion-mnist" else None
+    fig = plot_rate_distortion(curves, title=args.dataset, targets=targets)
+    fig.axes[0].set_xscale("log")
+    fig.axes[0].set_xlim(0.15, 10)
+    fig.axes[0].set_ylim(15, 40)
+    fig.axes[0].legend(loc="lower right", fontsize=8)
+    fig.savefig(args.figures / f"compression_rd_{args.dataset}.png", dpi=110)
+    strip(X_test, default_codec, rows, args.figures / f"compression_strip_{args.dataset}.png")
+
+
+def redraw(args) -> None:
+    from sk_autoencoder import load as load_model
+
+    out = args.out or RESULTS_DIR / f"compression_{args.dataset}.json"
+    payload = json.loads(Path(out).read_text())
+    X_test = load(args.data_dir, args.dataset, "t10k", args.n_test)
+    default_codec = None
+    for r in payload["rows"]:
+        if r["method"] != "ImageCodec":
+            continue
+        codec = load_model(args.save_models / f"codec_lmbda{r['param']:g}")
+        r["halves"] = halves(codec, X_test)
+        print(f"lmbda={r['param']}: {r['halves']}")
+        if r["param"] == args.default_lmbda:
+            default_codec = codec
+    ours = [r for r in payload["rows"] if r["method"] == "ImageCodec"]
+    others = sorted({r["method"] for r in payload["rows"]} - {"ImageCodec"})
+    payload["bd_psnr"] = {
+        m: bd_psnr(ours, [r for r in payload["rows"] if r["method"] == m]) for m in others
+    }
+    print("BD-PSNR (dB):", payload["bd_psnr"])
+    write_json(payload, out)
+    draw(args, payload["rows"], default_codec, X_test)
 
 
 def main(argv=None) -> None:
@@ -299,7 +365,7 @@ def main(argv=None) -> None:
     ap.add_argument("--dataset", default="fashion-mnist", choices=["fashion-mnist", "mnist"])
     ap.add_argument("--lmbdas", type=float, nargs="+", default=[0.003, 0.01, 0.03, 0.1])
     ap.add_argument("--max-epochs", default="auto")
-    ap.add_argument("--default-lmbda", type=float, default=0.01)
+    ap.add_argument("--default-lmbda", type=float, default=0.003)
     ap.add_argument("--no-floor", action="store_true")
     ap.add_argument("--n-test", type=int, default=1000)
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
@@ -310,8 +376,16 @@ def main(argv=None) -> None:
         "--save-models", type=Path, help="save each fitted codec here (sk_autoencoder.save)"
     )
     ap.add_argument("--quick", action="store_true", help="smoke run: 2,000 images, 1 epoch")
+    ap.add_argument(
+        "--redraw",
+        action="store_true",
+        help="no training: read the JSON and the codecs of --save-models, add the split-half "
+        "figures and redraw the plots",
+    )
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.redraw:
+        return redraw(args)
     max_epochs = args.max_epochs if args.max_epochs == "auto" else int(args.max_epochs)
     n_train = 2000 if args.quick else None
     if args.quick:
@@ -335,6 +409,7 @@ def main(argv=None) -> None:
     ours = [r for r in rows if r["method"] == "ImageCodec"]
     methods = sorted({r["method"] for r in rows} - {"ImageCodec"})
     bd = {m: bd_rate(ours, [r for r in rows if r["method"] == m]) for m in methods}
+    bdp = {m: bd_psnr(ours, [r for r in rows if r["method"] == m]) for m in methods}
     table = markdown_table(
         ["method", "param", "bpp", "PSNR (dB)", "fit s", "enc img/s", "dec img/s"],
         [
@@ -359,18 +434,10 @@ def main(argv=None) -> None:
             "lr",
         )
     )
-    write_json(dict(machine=machine_info(), dataset=args.dataset, rows=rows, bd_rate=bd), out)
+    payload = dict(machine=machine_info(), dataset=args.dataset, rows=rows, bd_rate=bd, bd_psnr=bdp)
+    write_json(payload, out)
     if default_codec is not None and not args.quick:
-        from sk_autoencoder.plotting import plot_rate_distortion
-
-        curves = {}
-        for r in rows:
-            curves.setdefault(r["method"], []).append((r["bpp"], r["psnr"]))
-        targets = [(0.5, 26.0), (1.0, 30.0)] if args.dataset == "fashion-mnist" else None
-        fig = plot_rate_distortion(curves, title=args.dataset, targets=targets)
-        fig.axes[0].set_xlim(0, 3)
-        fig.savefig(args.figures / f"compression_rd_{args.dataset}.png", dpi=110)
-        strip(X_test, default_codec, rows, args.figures / f"compression_strip_{args.dataset}.png")
+        draw(args, rows, default_codec, X_test)
     print(f"wrote {out}")
 
 
