@@ -48,7 +48,7 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     blobs, restored = namespace["blobs"], namespace["restored"]
     assert len(blobs) == 10 and all(isinstance(b, bytes) for b in blobs)
     assert restored.shape == (10, 8, 8) and restored.dtype == np.uint8
-    assert (namespace["same"] == restored).all()
+    assert (namespace["received"] == restored).all()
     assert ((restored.astype(float) - namespace["digits"][:10]) ** 2).mean() < 40**2
 
 
