@@ -231,46 +231,41 @@ def run_codec(X_train, X_test, lmbda, max_epochs, save_dir=None) -> tuple[dict, 
     return row, codec
 
 
-def bd_rate(ours: list[dict], ref: list[dict]) -> float | None:
-    """Bjontegaard delta rate of ``ours`` against ``ref`` in percent (negative = fewer bits)."""
+def _bd(ours: list[dict], ref: list[dict], x: str) -> float | None:
+    """Bjontegaard mean difference of the other axis between two curves.
+
+    ``x="psnr"``: log(bpp) as a cubic of PSNR over the overlapping PSNR range (for BD-rate);
+    ``x="bpp"``: PSNR as a cubic of log(bpp) over the overlapping log-rates (BD-PSNR).
+    Returns ours minus ref, or None when the ranges do not overlap.
+    """
     if len(ours) < 2 or len(ref) < 2:
         return None
     curves = []
     for pts in (ours, ref):
-        p = np.array([r["psnr"] for r in pts])
-        r = np.log(np.array([r["bpp"] for r in pts]))
-        order = np.argsort(p)
-        curves.append((p[order], r[order]))
-    lo = max(c[0].min() for c in curves)
-    hi = min(c[0].max() for c in curves)
-    if hi <= lo:
-        return None
-    areas = []
-    for p, r in curves:
-        deg = min(3, len(p) - 1)
-        poly = np.polyint(np.polyfit(p, r, deg))
-        areas.append((np.polyval(poly, hi) - np.polyval(poly, lo)) / (hi - lo))
-    return float((math.exp(areas[0] - areas[1]) - 1) * 100)
-
-
-def bd_psnr(ours: list[dict], ref: list[dict]) -> float | None:
-    """Bjontegaard delta PSNR of ``ours`` against ``ref`` in dB over the overlapping rates."""
-    if len(ours) < 2 or len(ref) < 2:
-        return None
-    curves = []
-    for pts in (ours, ref):
-        r = np.log(np.array([p["bpp"] for p in pts]))
-        q = np.array([p["psnr"] for p in pts])
-        order = np.argsort(r)
-        curves.append((r[order], q[order]))
+        bpp = np.log(np.array([p["bpp"] for p in pts]))
+        quality = np.array([p["psnr"] for p in pts])
+        a, b = (quality, bpp) if x == "psnr" else (bpp, quality)
+        order = np.argsort(a)
+        curves.append((a[order], b[order]))
     lo, hi = max(c[0].min() for c in curves), min(c[0].max() for c in curves)
     if hi <= lo:
         return None
     areas = []
-    for r, q in curves:
-        poly = np.polyint(np.polyfit(r, q, min(3, len(r) - 1)))
+    for a, b in curves:
+        poly = np.polyint(np.polyfit(a, b, min(3, len(a) - 1)))
         areas.append((np.polyval(poly, hi) - np.polyval(poly, lo)) / (hi - lo))
     return float(areas[0] - areas[1])
+
+
+def bd_rate(ours: list[dict], ref: list[dict]) -> float | None:
+    """Bjontegaard delta rate of ``ours`` against ``ref`` in percent (negative = fewer bits)."""
+    diff = _bd(ours, ref, "psnr")
+    return None if diff is None else float((math.exp(diff) - 1) * 100)
+
+
+def bd_psnr(ours: list[dict], ref: list[dict]) -> float | None:
+    """Bjontegaard delta PSNR of ``ours`` against ``ref`` in dB over the overlapping rates."""
+    return _bd(ours, ref, "bpp")
 
 
 def strip(X_test, codec, rows, path: Path) -> None:

@@ -104,12 +104,15 @@ class ConvArchitecture(MLPArchitecture):
     def mixed_precision_by_default(self, device_kind: str) -> bool:
         return native_bf16(device_kind)
 
+    def channels(self, hidden_layer_sizes, spatial) -> list[int]:
+        """Channels of the strided stages: ``hidden_layer_sizes``, or the default of ``spatial``."""
+        if hidden_layer_sizes is None:
+            return default_channels(tuple(spatial))
+        return _int_list(hidden_layer_sizes)
+
     def build(self, hidden_layer_sizes, n_features, n_components, n_code_out, activation, shape):
         shape = tuple(shape)
-        if hidden_layer_sizes is None:
-            channels = default_channels(shape[1:])
-        else:
-            channels = _int_list(hidden_layer_sizes)
+        channels = self.channels(hidden_layer_sizes, shape[1:])
         return build_conv(shape, n_code_out, n_components, channels, activation)
 
 

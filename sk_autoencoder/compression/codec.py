@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import torch
 from sklearn.exceptions import NotFittedError
@@ -13,7 +11,7 @@ from .._core.base import BaseAutoencoder
 from .._core.params import Rule, positive_real
 from .._core.rules import AUTOENCODER_RULES
 from ..modules.compression import CompressionAutoencoder, padded_size
-from ..modules.networks import build_conv, default_channels
+from ..modules.networks import build_conv
 from .bitstream import (
     BitstreamError,
     EntropyTables,
@@ -182,12 +180,7 @@ random_state
 
     def _network_shapes(self):
         c, h, w = self.image_shape_
-        if self.hidden_layer_sizes is None:
-            channels = default_channels((h, w))
-        elif isinstance(self.hidden_layer_sizes, numbers.Integral):
-            channels = [int(self.hidden_layer_sizes)]
-        else:
-            channels = [int(v) for v in self.hidden_layer_sizes]
+        channels = self._architecture.channels(self.hidden_layer_sizes, (h, w))
         stride = 2 ** len(channels)
         return channels, (c, padded_size(h, stride), padded_size(w, stride))
 
@@ -313,8 +306,10 @@ random_state
         differently, so compare those with a ``scoring`` of your own (e.g. bits at a PSNR).
         """
         X = self._check_input(X)
-        bpp = -self.score_samples(X) / (self.image_shape_[1] * self.image_shape_[2])
-        mse = self.reconstruction_error(X)
+        codes = self._integer_codes(X)
+        bpp = self.entropy_tables_.bits(codes) / (self.image_shape_[1] * self.image_shape_[2])
+        decoded = self._batched(self._decode_mean, codes.astype(np.float32)).double().cpu()
+        mse = ((decoded.numpy() - X) ** 2).mean(axis=1)
         return float(-np.mean(bpp + self.lmbda * _SCALE * mse))
 
     def score_samples(self, X) -> np.ndarray:
