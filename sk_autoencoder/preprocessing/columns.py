@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import ndtr, ndtri
 
 from .._core.frames import pandas_if_loaded
 from .values import _as_object, _int_bounds, _known, _missing_mask, _sort_levels, _value_kind
@@ -22,6 +23,31 @@ from .values import _as_object, _int_bounds, _known, _missing_mask, _sort_levels
 INFREQUENT = "__infrequent__"
 #: Suffix of the one-hot column that stands for a missing value.
 MISSING = "__missing__"
+#: Training quantiles kept per numeric column by ``numeric_transform="quantile"``, at most.
+N_QUANTILES = 1000
+# Normal scores are clipped to the quantiles of these probabilities (about +-5.2), as in
+# scikit-learn's QuantileTransformer.
+_P_BOUND = 1e-7
+
+
+def _normal_scores(n: int) -> np.ndarray:
+    return ndtri(np.clip(np.linspace(0.0, 1.0, n), _P_BOUND, 1 - _P_BOUND))
+
+
+def _to_normal(values: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+    """Values -> normal scores through the training quantiles (ties: the middle of the run)."""
+    refs = np.linspace(0.0, 1.0, len(quantiles))
+    # Interpolating up and down and averaging puts a value shared by a run of quantiles (e.g.
+    # the zeros of a zero-inflated column) at the run's middle, as QuantileTransformer does.
+    up = np.interp(values, quantiles, refs)
+    down = -np.interp(-values, -quantiles[::-1], -refs[::-1])
+    return ndtri(np.clip(0.5 * (up + down), _P_BOUND, 1 - _P_BOUND))
+
+
+def _from_normal(scores: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+    """Normal scores -> values: the training quantile function (so values stay in range)."""
+    refs = np.linspace(0.0, 1.0, len(quantiles))
+    return np.interp(ndtr(scores), refs, quantiles)
 
 
 # --------------------------------------------------------------------------- numeric
@@ -38,6 +64,9 @@ class _NumericSpec:
     scale: float
     indicator: bool  # a 0/1 missing-indicator column follows the value column
     start: int
+    # Sorted training quantiles (numeric_transform="quantile"): values are encoded as normal
+    # scores through them instead of standardised; None for "standard".
+    quantiles: np.ndarray | None = None
 
     kind = "numeric"
 
@@ -61,7 +90,7 @@ class _NumericSpec:
         )
 
     @classmethod
-    def fit(cls, name, dtype, values: np.ndarray, start: int, **params):
+    def fit(cls, name, dtype, values: np.ndarray, start: int, *, quantile=False, **params):
         """The encoding of a column from its float64 ``values`` (NaN for missing)."""
         observed = values[~np.isnan(values)]
         has_nan = observed.size < values.size
@@ -69,7 +98,11 @@ class _NumericSpec:
         fill = float(observed.mean()) if observed.size else 0.0
         with np.errstate(over="ignore"):  # std overflow to inf: fit names the value
             std = float(observed.std()) if observed.size else 0.0
-        return cls.from_stats(name, dtype, fill, std, has_nan, start, **params)
+        spec = cls.from_stats(name, dtype, fill, std, has_nan, start, **params)
+        if quantile and observed.size:
+            n = int(min(N_QUANTILES, observed.size))
+            spec.quantiles = np.quantile(observed, np.linspace(0.0, 1.0, n))
+        return spec
 
     @property
     def width(self) -> int:
@@ -78,9 +111,13 @@ class _NumericSpec:
     def encode(self, values: np.ndarray, out: np.ndarray) -> None:
         """Write float64 ``values`` (NaN for missing) into this column's slots of ``out``."""
         nan = np.isnan(values)
-        filled = np.where(nan, self.fill, values)
-        with np.errstate(over="ignore"):  # overflow to inf: transform names the value
-            out[:, self.start] = (filled - self.center) / self.scale
+        if self.quantiles is not None:
+            # Missing values sit at the median's score, 0 (the indicator flags them).
+            out[:, self.start] = np.where(nan, 0.0, _to_normal(values, self.quantiles))
+        else:
+            filled = np.where(nan, self.fill, values)
+            with np.errstate(over="ignore"):  # overflow to inf: transform names the value
+                out[:, self.start] = (filled - self.center) / self.scale
         if self.indicator:
             out[:, self.start + 1] = nan
 
@@ -91,7 +128,12 @@ class _NumericSpec:
         finite (NaN or +-inf, e.g. from a diverged model) or un-standardises to +-inf.
         """
         with np.errstate(over="ignore", invalid="ignore"):
-            values = Xt[:, self.start] * self.scale + self.center
+            if self.quantiles is not None:
+                scores = Xt[:, self.start]
+                values = _from_normal(np.where(np.isfinite(scores), scores, 0.0), self.quantiles)
+                values[~np.isfinite(scores)] = np.nan
+            else:
+                values = Xt[:, self.start] * self.scale + self.center
         values[~np.isfinite(values)] = np.nan
         if self.indicator:
             flag = Xt[:, self.start + 1]

@@ -60,6 +60,11 @@ _TABULAR_RULES = (
     _Rule("max_categories", _or_none(lambda v: _is_int(v) and v >= 1), "an int >= 1 or None"),
     _Rule("missing_indicator", _is_bool, "True or False", TypeError),
     _Rule("scale", _is_bool, "True or False", TypeError),
+    _Rule(
+        "numeric_transform",
+        lambda v: isinstance(v, str) and v in ("standard", "quantile"),
+        "'standard' or 'quantile'",
+    ),
 )
 
 #: ImageScaler's parameters.

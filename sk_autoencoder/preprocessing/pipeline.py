@@ -8,11 +8,17 @@ DataFrame.
 
 from __future__ import annotations
 
+import numbers
+
+import numpy as np
 from sklearn.pipeline import Pipeline
+from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from .._core.frames import accepts_param
+from ..generation.conditions import MAX_BATCH, Conditions
+from ..generation.marginals import N_REFERENCE, MarginalCalibration
 from .tabular import TabularPreprocessor
 
 
@@ -85,7 +91,14 @@ class TabularPipeline(Pipeline):
       ``<final step>__feature_blocks`` wins. Steps between the preprocessor and the final
       estimator must not change the columns, or the blocks would not match.
     - :meth:`sample` draws rows from a generative final estimator and decodes them through the
-      preceding steps' ``inverse_transform`` (so a VAE yields DataFrame rows).
+      preceding steps' ``inverse_transform`` (so a VAE yields DataFrame rows), optionally
+      given fixed values for some columns (``conditions``).
+    - When the first step is a :class:`TabularPreprocessor` and the final estimator samples
+      with ``draw="likelihood"`` (``VAEGenerator``), :meth:`fit` ends by drawing a reference
+      sample of 20,000 rows and keeping, per numeric column, the model's and the training
+      quantiles (``marginals_``); :meth:`sample` maps every numeric column through them, so
+      sampled columns have the training marginals (see
+      :mod:`sk_autoencoder.generation.marginals`).
 
     Usually built with :func:`make_tabular_pipeline`.
     """
@@ -113,6 +126,25 @@ class TabularPipeline(Pipeline):
             self.steps = list(self.steps)
             self.steps[-1] = (name, estimator)
 
+    def _generative(self) -> bool:
+        final = self.steps[-1][1]
+        return hasattr(final, "sample") and accepts_param(final.sample, "draw")
+
+    def _preprocessor(self):
+        first = self.steps[0][1]
+        return first if isinstance(first, TabularPreprocessor) else None
+
+    def _fit_marginals(self, X) -> None:
+        """``marginals_``: the calibration of sampled numeric columns (see the class notes)."""
+        self.marginals_ = None
+        pre = self._preprocessor()
+        if pre is None or not self._generative() or len(self.steps) < 2:
+            return
+        final = self.steps[-1][1]
+        seed = final.random_state if isinstance(final.random_state, numbers.Integral) else 0
+        reference = self._encoded_sample(N_REFERENCE, check_random_state(int(seed) + 1))
+        self.marginals_ = MarginalCalibration.fit(pre._specs, pre.transform(X), reference)
+
     def fit(self, X, y=None, **params):
         """Fit all steps; the final one gets ``feature_blocks`` from the preprocessor.
 
@@ -130,6 +162,7 @@ class TabularPipeline(Pipeline):
         self : TabularPipeline
         """
         self._with_injector("fit", X, y, params)
+        self._fit_marginals(X)
         return self
 
     @available_if(Pipeline._can_fit_transform)
@@ -141,10 +174,33 @@ class TabularPipeline(Pipeline):
         Xt : ndarray of shape (n_samples, n_components)
             Output of the final estimator (e.g. the autoencoder's codes).
         """
-        return self._with_injector("fit_transform", X, y, params)
+        out = self._with_injector("fit_transform", X, y, params)
+        self._fit_marginals(X)
+        return out
+
+    def _encoded_sample(self, n: int, rng) -> np.ndarray:
+        """``n`` rows from the final step, in the first step's output space."""
+        final = self.steps[-1][1]
+        kwargs = {"draw": "likelihood"} if self._generative() else {}
+        Xs = final.sample(n_samples=n, random_state=rng, **kwargs)
+        for _, step in reversed(self.steps[1:-1]):
+            if step is None or step == "passthrough":
+                continue
+            Xs = step.inverse_transform(Xs)
+        return Xs
+
+    def _decode(self, Xs):
+        """Rows in the first step's output space -> the training form, calibrated."""
+        marginals = getattr(self, "marginals_", None)
+        if marginals is not None and self._preprocessor() is not None:
+            Xs = marginals.apply(Xs)
+        first = self.steps[0][1]
+        if first is None or first == "passthrough":
+            return Xs
+        return first.inverse_transform(Xs)
 
     @available_if(_final_estimator_has("sample"))
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples=1, random_state=None, conditions=None):
         """Generate rows with the final estimator and decode them to the input space.
 
         Parameters
@@ -152,7 +208,17 @@ class TabularPipeline(Pipeline):
         n_samples : int, default=1
             Number of rows.
         random_state : int, RandomState instance or None, default=None
-            Passed to the final estimator's ``sample``.
+            Seeds the final estimator's ``sample`` (the same seed gives the same rows, also
+            after :func:`sk_autoencoder.save` / :func:`~sk_autoencoder.load`).
+        conditions : dict or None, default=None
+            ``{column: value}``: every returned row has these values, and the other columns
+            are drawn given them (rejection sampling from the model, see
+            :mod:`sk_autoencoder.generation.conditions`; like SDV's
+            ``sample_from_conditions``). Values must be training levels of categorical
+            columns, numbers within the training range of numeric ones, or None for a
+            missing value where the column had missing values. Needs a
+            :class:`TabularPreprocessor` as the first step. Raises ``ValueError`` when the
+            model generates the conditions too rarely to find ``n_samples`` rows.
 
         Returns
         -------
@@ -161,12 +227,33 @@ class TabularPipeline(Pipeline):
             original columns and dtypes if the pipeline was fitted on one).
         """
         check_is_fitted(self)
-        Xs = self.steps[-1][1].sample(n_samples=n_samples, random_state=random_state)
-        for _, step in reversed(self.steps[:-1]):
-            if step is None or step == "passthrough":
-                continue
-            Xs = step.inverse_transform(Xs)
-        return Xs
+        rng = check_random_state(random_state)
+        if conditions is None:
+            return self._decode(self._encoded_sample(n_samples, rng))
+        pre = self._preprocessor()
+        if pre is None:
+            raise ValueError(
+                "sample: conditions need a TabularPreprocessor as the pipeline's first step "
+                "(it knows the columns and their levels)."
+            )
+        cond = Conditions(pre, conditions, getattr(self, "marginals_", None))
+        n = int(n_samples)
+        kept, found, drawn, budget = [], 0, 0, cond.budget(n)
+        while found < n and drawn < budget:
+            rate = (found + 1) / (drawn + 1) if drawn else 1.0
+            batch = int(min(MAX_BATCH, budget - drawn, max(1000, 2 * (n - found) / rate)))
+            Xs = self._encoded_sample(batch, rng)
+            drawn += batch
+            if self.marginals_ is not None:
+                Xs = self.marginals_.apply(Xs)
+            hit = Xs[cond.matches(Xs)]
+            kept.append(hit)
+            found += len(hit)
+        if found < n:
+            raise cond.failure(n, found, drawn, None)
+        rows = np.concatenate(kept)[:n]
+        out = pre.inverse_transform(rows)
+        return cond.write(out, pre._fitted_on_frame)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -196,17 +283,26 @@ class TabularPipeline(Pipeline):
             raise ValueError("TabularPipeline: verbose must be True or False and memory None")
 
     def _save_state(self, writer) -> dict:
-        """No state of its own.
+        """The marginal calibration of a generating pipeline (else nothing).
 
-        A fitted pipeline is its fitted steps, which are parameters (``steps``) and are saved as
-        child nodes with their own state.
+        A fitted pipeline is otherwise its fitted steps, which are parameters (``steps``) and
+        are saved as child nodes with their own state.
         """
-        return {}
+        marginals = getattr(self, "marginals_", None)
+        return {} if marginals is None else {"marginals": marginals.state(writer)}
 
     def _load_state(self, state, reader) -> None:
-        """Nothing to restore beyond the steps (see :meth:`_save_state`)."""
-        if state != {}:
-            raise ValueError(f"TabularPipeline keeps no state of its own, got {state!r}.")
+        """Restore the marginal calibration, if one was saved (see :meth:`_save_state`)."""
+        if not isinstance(state, dict) or set(state) - {"marginals"}:
+            raise ValueError(f"TabularPipeline keeps only its marginals, got {state!r}.")
+        self.marginals_ = None
+        if "marginals" in state:
+            pre = self._preprocessor()
+            if pre is None:
+                raise ValueError("saved marginals need a TabularPreprocessor as the first step")
+            self.marginals_ = MarginalCalibration.from_state(
+                state["marginals"], reader, pre.n_features_out_
+            )
 
 
 def make_tabular_pipeline(estimator, preprocessor=None):
@@ -219,7 +315,11 @@ def make_tabular_pipeline(estimator, preprocessor=None):
         receives ``feature_blocks`` from the preprocessor. Reached as ``autoencoder__<param>``
         in ``set_params`` / ``GridSearchCV``.
     preprocessor : transformer, default=None
-        First step; a default :class:`TabularPreprocessor` if None.
+        First step. If None: a default :class:`TabularPreprocessor`, or, for an estimator
+        that samples rows (``VAEGenerator``), ``TabularPreprocessor(numeric_transform=
+        "quantile", min_frequency=0)``: numeric columns as normal scores (their shapes survive
+        generation) and every level kept apart up to ``max_categories`` (rare levels are
+        generated too).
 
     Returns
     -------
@@ -227,5 +327,8 @@ def make_tabular_pipeline(estimator, preprocessor=None):
         Steps ``[("preprocess", preprocessor), ("autoencoder", estimator)]``.
     """
     if preprocessor is None:
-        preprocessor = TabularPreprocessor()
+        if hasattr(estimator, "sample") and accepts_param(estimator.sample, "draw"):
+            preprocessor = TabularPreprocessor(numeric_transform="quantile", min_frequency=0)
+        else:
+            preprocessor = TabularPreprocessor()
     return TabularPipeline([("preprocess", preprocessor), ("autoencoder", estimator)])

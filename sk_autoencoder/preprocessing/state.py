@@ -35,7 +35,7 @@ from .codec import (
     _float,
     _unfloat,
 )
-from .columns import _CategoricalSpec, _NumericSpec
+from .columns import N_QUANTILES, _CategoricalSpec, _NumericSpec
 from .running import _RunningCategorical, _RunningNumeric, _RunningStats
 
 _NUMERIC_KEYS = {"kind", "name", "dtype", "fill", "center", "scale", "indicator"}
@@ -74,6 +74,18 @@ def _values(node, what: str) -> list:
 # --------------------------------------------------------------------------- columns
 
 
+def _quantiles(node):
+    """A numeric column's saved training quantiles: None, or a sorted finite float array."""
+    if node is None:
+        return None
+    if not isinstance(node, list) or not 1 <= len(node) <= N_QUANTILES:
+        raise ValueError(f"a numeric column's quantiles must be a list of 1 to {N_QUANTILES} numbers")
+    q = np.asarray([_unfloat(v) for v in node], dtype=np.float64)
+    if not (np.isfinite(q).all() and (np.diff(q) >= 0).all()):
+        raise ValueError("a numeric column's quantiles must be finite and sorted")
+    return q
+
+
 def _spec_state(spec) -> dict:
     what = f"column {spec.name!r}:"
     node = {
@@ -88,6 +100,8 @@ def _spec_state(spec) -> dict:
             scale=_float(spec.scale),
             indicator=bool(spec.indicator),
         )
+        if spec.quantiles is not None:
+            node["quantiles"] = [_float(v) for v in spec.quantiles]
     else:
         node.update(
             levels=[_encode_value(v, f"{what} level") for v in spec.levels],
@@ -101,7 +115,9 @@ def _spec_state(spec) -> dict:
 def _spec_from_state(node, start: int):
     kind = node.get("kind") if isinstance(node, dict) else None
     if kind == "numeric":
-        _keys(node, _NUMERIC_KEYS, "a numeric column")
+        quantiles = _quantiles(node.get("quantiles") if isinstance(node, dict) else None)
+        plain = {k: v for k, v in node.items() if k != "quantiles"}
+        _keys(plain, _NUMERIC_KEYS, "a numeric column")
         scale = _unfloat(node["scale"])
         if not scale > 0:
             raise ValueError(f"a numeric column's scale must be > 0, got {scale!r}")
@@ -113,6 +129,7 @@ def _spec_from_state(node, start: int):
             scale=scale,
             indicator=_bool(node["indicator"], "indicator"),
             start=start,
+            quantiles=quantiles,
         )
     if kind == "categorical":
         _keys(node, _CATEGORICAL_KEYS, "a categorical column")

@@ -1,0 +1,1 @@
+"""Generating synthetic rows: the VAE's mixture prior, marginal calibration, conditions, privacy."""
