@@ -3,6 +3,7 @@
 from ._version import __version__
 from .autoencoder import AutoencoderTransformer
 from .compression import BitstreamError, ImageCodec
+from .generation import privacy_check
 from .outliers import AutoencoderOutlierDetector, evaluate_detector
 from .persistence import ModelFormatError, load, save
 from .preprocessing import (
@@ -30,5 +31,6 @@ __all__ = [
     "evaluate_detector",
     "load",
     "make_tabular_pipeline",
+    "privacy_check",
     "save",
 ]

@@ -232,12 +232,10 @@ class VAEGenerator(BaseAutoencoder):
         random_state : None, int or RandomState
             Seeds the codes (and the draws of ``draw="likelihood"``), as in scikit-learn.
         draw : {"mean", "likelihood"}, default="mean"
-            ``"mean"``: each code decoded to the mean of ``p(x | z)`` (probabilities for binary
-            and categorical columns; the usual choice for images). ``"likelihood"``: a draw
-            from ``p(x | z)``: numeric columns get Gaussian noise of the learned per-column
-            variance, binary columns are 0/1 draws and each categorical block one-hot of a
-            drawn level. Rows drawn this way keep the data's frequencies (rare levels
-            included, which decoding to the most likely level loses);
+            ``"mean"``: the mean of ``p(x | z)`` (probabilities for binary and categorical
+            columns; the choice for images). ``"likelihood"``: a draw from ``p(x | z)``
+            (numeric columns plus noise of the learned variance, 0/1 binary columns, one-hot
+            categorical blocks), which keeps levels' frequencies, rare ones included;
             :meth:`TabularPipeline.sample` uses it.
 
         The codes come from the mixture prior fitted at the end of ``fit`` (``prior=
@@ -266,7 +264,11 @@ class VAEGenerator(BaseAutoencoder):
                 "VAEGenerator.sample: prior='mixture' but this model has no mixture prior (it "
                 "was fitted with prior='normal'); set prior='normal' or fit again."
             )
-        z = prior.sample(n, rng) if self.prior == "mixture" else rng.standard_normal((n, self.n_components_))
+        z = (
+            prior.sample(n, rng)
+            if self.prior == "mixture"
+            else rng.standard_normal((n, self.n_components_))
+        )
         if draw == "mean":
             return self._to_layout(self._out(self._batched(self._decode_mean, z), z))
         raw = self._out(self._batched(lambda m, zb: m.decode(zb), z), z).astype(np.float64)
@@ -309,7 +311,10 @@ class VAEGenerator(BaseAutoencoder):
         saved = {key: state.pop(key, None) for key in _PRIOR_STATE_KEYS}
         super()._load_state(state, reader)
         if all(v is None for v in saved.values()):
+            # Saved with prior="normal", or before the mixture prior existed: such a model
+            # samples from N(0, I), and says so.
             self.prior_ = None
+            self.prior = "normal"
             return
         if any(v is None for v in saved.values()):
             raise ValueError("the saved VAEGenerator has an incomplete mixture prior")

@@ -358,6 +358,7 @@ PUBLIC_API = [
     "evaluate_detector",
     "load",
     "make_tabular_pipeline",
+    "privacy_check",
     "save",
 ]
 

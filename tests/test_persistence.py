@@ -345,7 +345,12 @@ def test_format_1_directories_still_load(fitted, tmp_path):
     path.mkdir()
     weights = {k: v.detach().contiguous() for k, v in est.module_.state_dict().items()}
     safetensors.torch.save_file(weights, str(path / WEIGHTS_FILE))
-    fitted_attrs = {k: v for k, v in v2["state"].items() if k not in ("weights", "fit_loss")}
+    # Format 1 had no fit_loss and no mixture prior (VAEGenerator's prior_* tensors).
+    fitted_attrs = {
+        k: v
+        for k, v in v2["state"].items()
+        if k not in ("weights", "fit_loss") and not k.startswith("prior_")
+    }
     v1 = {
         "format": {"name": "sk_autoencoder", "version": 1},
         "package_version": "0.1.0",

@@ -226,7 +226,11 @@ def test_fit_parquet_pipeline_with_mixed_columns(tmp_path):
 
     df = mixed_frame(2000)
     path = write_parquet(df, tmp_path / "mixed.parquet", row_group_size=300)
-    pipe = make_tabular_pipeline(VAEGenerator(n_components=2, random_state=0))
+    # Streaming needs the standardising preprocessor (the generators' default one keeps
+    # quantiles, which need all rows at once, and says so: see the test below).
+    pipe = make_tabular_pipeline(
+        VAEGenerator(n_components=2, random_state=0), TabularPreprocessor()
+    )
     streaming.fit_parquet(pipe, path, chunk_rows=400, epochs=2)
     pre, vae = pipe.steps[0][1], pipe.steps[-1][1]
     # The preprocessing pass saw every row before training started: the layout is final and
@@ -237,6 +241,15 @@ def test_fit_parquet_pipeline_with_mixed_columns(tmp_path):
     assert vae.n_features_in_ == reference.n_features_out_
     assert np.isfinite(pipe.score_samples(df.iloc[:50])).all()
     assert list(pipe.sample(3, random_state=0).columns) == list(df.columns)
+
+
+def test_fit_parquet_refuses_the_quantile_preprocessor_by_name(tmp_path):
+    from sk_autoencoder import VAEGenerator, make_tabular_pipeline
+
+    path = write_parquet(mixed_frame(500), tmp_path / "mixed.parquet", row_group_size=300)
+    pipe = make_tabular_pipeline(VAEGenerator(n_components=2, random_state=0))
+    with pytest.raises(ValueError, match="numeric_transform='standard' for chunked data"):
+        streaming.fit_parquet(pipe, path, chunk_rows=400, epochs=1)
 
 
 def test_transform_parquet_writes_codes_and_scores_in_chunks(numeric_folder, tmp_path):

@@ -148,6 +148,7 @@ class Conditions:
         self.conditions = conditions
 
     def matches(self, X: np.ndarray) -> np.ndarray:
+        """Rows of the encoded ``X`` that meet every condition (a boolean mask)."""
         keep = np.ones(len(X), dtype=bool)
         for item in self.items:
             keep &= item.matches(X)
@@ -171,13 +172,14 @@ class Conditions:
         return rows
 
     def budget(self, n: int) -> int:
+        """Rows drawn at most while looking for ``n`` matching ones."""
         return max(MAX_DRAWS, 1000 * n)
 
-    def failure(self, n: int, found: int, drawn: int, train_share) -> ValueError:
-        share = "" if train_share is None else f"; {100 * train_share:.3g}% of training rows meet them"
+    def failure(self, n: int, found: int, drawn: int) -> ValueError:
+        """The error when the budget ran out before ``n`` rows matched."""
         return ValueError(
             f"sample: after drawing {drawn:,} rows, only {found} of the {n} requested matched "
             f"the conditions {self.conditions!r} (the model generates them in "
-            f"{100 * found / max(drawn, 1):.3g}% of its rows{share}). Ask for fewer rows, relax "
-            "the conditions, or fit the model on more rows that meet them."
+            f"{100 * found / max(drawn, 1):.3g}% of its rows). Ask for fewer rows, relax the "
+            "conditions, or fit the model on more rows that meet them."
         )

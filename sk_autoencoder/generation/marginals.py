@@ -37,6 +37,7 @@ class MarginalCalibration:
 
     @classmethod
     def fit(cls, specs, X_train: np.ndarray, X_model: np.ndarray) -> MarginalCalibration:
+        """Quantiles of the training and model rows (encoded) of each numeric column."""
         levels = np.linspace(0.0, 1.0, N_LEVELS)
         columns = {}
         for spec in specs:
@@ -56,6 +57,7 @@ class MarginalCalibration:
         return X
 
     def state(self, writer) -> dict:
+        """The tables as tensors of the model file (two (columns, levels) arrays)."""
         starts = sorted(self.columns)
         return {
             "starts": [int(j) for j in starts],
@@ -69,6 +71,7 @@ class MarginalCalibration:
 
     @classmethod
     def from_state(cls, node, reader, n_features: int) -> MarginalCalibration:
+        """Checked tables from a model file (encoded width ``n_features``)."""
         if not (isinstance(node, dict) and set(node) == {"starts", "model", "train"}):
             raise ValueError("the saved marginal calibration must have starts, model and train")
         starts = node["starts"]

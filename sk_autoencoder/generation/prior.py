@@ -39,6 +39,9 @@ class MixturePrior:
         rng = np.random.RandomState(random_state)
         if len(codes) > MAX_PRIOR_ROWS:
             codes = codes[rng.choice(len(codes), MAX_PRIOR_ROWS, replace=False)]
+        k = codes.shape[1]
+        if len(codes) < 2:  # nothing to fit a covariance on: N(code, I)
+            return cls(np.ones(1), codes.mean(axis=0, keepdims=True), np.eye(k)[None])
         m = int(max(1, min(n_components, len(codes) // ROWS_PER_COMPONENT)))
         gm = GaussianMixture(
             m, covariance_type="full", reg_covar=1e-4, max_iter=200, random_state=random_state
@@ -56,7 +59,9 @@ class MixturePrior:
     @classmethod
     def from_arrays(cls, weights, means, cholesky, k: int) -> MixturePrior:
         """Checked arrays (e.g. loaded from a file) for codes of size ``k``."""
-        weights, means, cholesky = (np.asarray(a, dtype=np.float64) for a in (weights, means, cholesky))
+        weights, means, cholesky = (
+            np.asarray(a, dtype=np.float64) for a in (weights, means, cholesky)
+        )
         m = len(weights)
         if not (
             weights.ndim == 1

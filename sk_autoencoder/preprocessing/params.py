@@ -75,3 +75,13 @@ _IMAGE_RULES = (
         "'auto' or a positive number (the pixel value that maps to 1)",
     ),
 )
+
+
+def _check_streamable(pre) -> None:
+    """``partial_fit`` keeps running means and variances: no quantiles."""
+    if pre.numeric_transform != "standard":
+        raise ValueError(
+            f"TabularPreprocessor.partial_fit: numeric_transform={pre.numeric_transform!r} "
+            "needs all rows at once (use fit); partial_fit keeps running means and variances "
+            "only, so use numeric_transform='standard' for chunked data."
+        )

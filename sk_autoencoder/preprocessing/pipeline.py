@@ -143,7 +143,8 @@ class TabularPipeline(Pipeline):
         final = self.steps[-1][1]
         seed = final.random_state if isinstance(final.random_state, numbers.Integral) else 0
         reference = self._encoded_sample(N_REFERENCE, check_random_state(int(seed) + 1))
-        self.marginals_ = MarginalCalibration.fit(pre._specs, pre.transform(X), reference)
+        encoded = np.asarray(pre.transform(X), dtype=np.float64)  # set_output may give a frame
+        self.marginals_ = MarginalCalibration.fit(pre._specs, encoded, np.asarray(reference))
 
     def fit(self, X, y=None, **params):
         """Fit all steps; the final one gets ``feature_blocks`` from the preprocessor.
@@ -187,7 +188,7 @@ class TabularPipeline(Pipeline):
             if step is None or step == "passthrough":
                 continue
             Xs = step.inverse_transform(Xs)
-        return Xs
+        return np.asarray(Xs) if self._preprocessor() is not None else Xs
 
     def _decode(self, Xs):
         """Rows in the first step's output space -> the training form, calibrated."""
@@ -250,7 +251,7 @@ class TabularPipeline(Pipeline):
             kept.append(hit)
             found += len(hit)
         if found < n:
-            raise cond.failure(n, found, drawn, None)
+            raise cond.failure(n, found, drawn)
         rows = np.concatenate(kept)[:n]
         out = pre.inverse_transform(rows)
         return cond.write(out, pre._fitted_on_frame)

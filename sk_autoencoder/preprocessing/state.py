@@ -79,7 +79,9 @@ def _quantiles(node):
     if node is None:
         return None
     if not isinstance(node, list) or not 1 <= len(node) <= N_QUANTILES:
-        raise ValueError(f"a numeric column's quantiles must be a list of 1 to {N_QUANTILES} numbers")
+        raise ValueError(
+            f"a numeric column's quantiles must be a list of 1 to {N_QUANTILES} numbers"
+        )
     q = np.asarray([_unfloat(v) for v in node], dtype=np.float64)
     if not (np.isfinite(q).all() and (np.diff(q) >= 0).all()):
         raise ValueError("a numeric column's quantiles must be finite and sorted")

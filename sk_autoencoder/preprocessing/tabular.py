@@ -14,9 +14,10 @@ from sklearn.utils.validation import check_is_fitted
 from .._core.frames import is_dataframe
 from .._core.params import check_params
 from .checks import _check_chunk, _check_encoded, _check_float32_spread
-from .columns import _CategoricalSpec, _feature_blocks, _NumericSpec
+from .columns import _CategoricalSpec, _NumericSpec
 from .decoding import _to_array, _to_frame
-from .params import _TABULAR_RULES
+from .fitted import _remember_input, _store_specs
+from .params import _TABULAR_RULES, _check_streamable
 from .reading import _read_table, _resolve_kinds, _short, _to_float
 from .running import _RunningStats
 from .state import _preprocessor_state, _restore_preprocessor
@@ -62,16 +63,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         (missing values are still imputed with the training mean). Applies to
         ``numeric_transform="standard"``.
     numeric_transform : {"standard", "quantile"}, default="standard"
-        ``"standard"``: numeric columns are standardised (see ``scale``). ``"quantile"``: each
-        numeric value becomes its normal score through the column's training quantiles (up to
-        1,000 of them, as scikit-learn's ``QuantileTransformer(output_distribution="normal")``),
-        and decoding maps scores back through the same quantiles. Skewed, multi-modal and
-        zero-inflated columns then look Gaussian to the model, and decoded values keep the
-        column's range and shape (a run of equal values, e.g. the zeros of a rainfall column,
-        decodes back to that value). Values outside the training range encode to the end
-        scores (about +-5.2). Missing values encode to 0 (the median's score) and are flagged
-        by the indicator. :func:`make_tabular_pipeline` picks it for generators. ``fit`` only:
-        ``partial_fit`` keeps running means, not quantiles.
+        ``"quantile"``: numeric values become normal scores through the column's training
+        quantiles (up to 1,000, as ``QuantileTransformer(output_distribution="normal")``) and
+        decode back through them, so skewed, multi-modal and zero-inflated columns keep their
+        shape and range (the generators' choice, see :func:`make_tabular_pipeline`). Missing
+        values encode to 0. ``fit`` only: ``partial_fit`` keeps no quantiles.
 
     Attributes
     ----------
@@ -198,15 +194,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         for (name, col), kind in zip(columns, kinds):
             if kind == "numeric":
                 values = _to_float(name, col, fitting=True)
-                spec = _NumericSpec.fit(
-                    name,
-                    col.dtype,
-                    values,
-                    start,
-                    quantile=self.numeric_transform == "quantile",
-                    **self._numeric_params(),
-                )
-                if spec.quantiles is None:  # normal scores are bounded: nothing to lose
+                quantile = self.numeric_transform == "quantile"
+                params = self._numeric_params()
+                spec = _NumericSpec.fit(name, col.dtype, values, start, quantile=quantile, **params)
+                if not quantile:  # normal scores are bounded: nothing to lose
                     _check_float32_spread(name, values, spec)
             else:
                 params = self._categorical_params()
@@ -254,12 +245,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 "unfitted copy (sklearn.base.clone(preprocessor))."
             )
         check_params(self, _TABULAR_RULES)
-        if self.numeric_transform != "standard":
-            raise ValueError(
-                f"TabularPreprocessor.partial_fit: numeric_transform={self.numeric_transform!r} "
-                "needs all rows at once (use fit); partial_fit keeps running means and "
-                "variances only, so use numeric_transform='standard' for chunked data."
-            )
+        _check_streamable(self)
         first = running is None
         columns, n_rows = _read_table(X, fitted=None if first else self, method="partial_fit")
         if first:
@@ -280,31 +266,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
 
     def _remember_input(self, X, columns) -> None:
         """Input form and column names seen by the first fit call."""
-        self._fitted_on_frame = is_dataframe(X)
-        if self._fitted_on_frame:
-            self._columns_index = X.columns
-            self._array_dtype = None
-        else:
-            self._columns_index = None
-            self._array_dtype = np.asarray(X).dtype
-        self.feature_names_in_ = np.asarray([name for name, _ in columns], dtype=object)
-        self.n_features_in_ = len(columns)
+        _remember_input(self, X, columns)
 
     def _store_specs(self, specs) -> None:
         """Set the public fitted attributes from the column encodings."""
-        self._specs = specs
-        self.n_features_out_ = sum(spec.width for spec in specs)
-        num = [s for s in specs if s.kind == "numeric"]
-        cat = [s for s in specs if s.kind == "categorical"]
-        self.numeric_columns_ = [s.name for s in num]
-        self.categorical_columns_ = [s.name for s in cat]
-        self.mean_ = {s.name: s.fill for s in num}
-        self.scale_ = {s.name: s.scale for s in num}
-        self.indicator_columns_ = [s.name for s in num if s.indicator]
-        self.categories_ = {s.name: list(s.levels) for s in cat}
-        self.infrequent_categories_ = {s.name: list(s.infrequent) for s in cat}
-        self.column_slices_ = {s.name: (s.start, s.start + s.width) for s in specs}
-        self.feature_blocks_ = _feature_blocks(specs)
+        _store_specs(self, specs)
 
     # ------------------------------------------------------------------ encoding
 
