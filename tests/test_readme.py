@@ -49,6 +49,11 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     assert len(blobs) == 10 and all(isinstance(b, bytes) for b in blobs)
     assert restored.shape == (10, 8, 8) and restored.dtype == np.uint8
     assert (namespace["received"] == restored).all()
+    train, synthetic = namespace["train"], namespace["synthetic"]
+    assert list(synthetic.columns) == list(train.columns) and len(synthetic) == 500
+    assert synthetic.dtypes.to_dict() == train.dtypes.to_dict()
+    assert (namespace["rainy"]["rain_tomorrow"] == "Yes").all()
+    assert not namespace["report"]["memorised"]
     assert ((restored.astype(float) - namespace["digits"][:10]) ** 2).mean() < 40**2
 
 
