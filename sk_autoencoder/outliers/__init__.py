@@ -37,6 +37,24 @@ values never seen in fit), ``explanation`` (the table of
 (:func:`evaluate_detector`). The rules shared with the
 series detector (robust scaling, code-space distance, thresholds, shares) are in
 ``sk_autoencoder._scoring``.
+
+**Values never seen in fit** (DataFrame input): a level a categorical column did not have
+in training, or a missing value in a column that had none, counts as evidence of an
+anomaly at least as strong as the rarest training level of its column. The cell is fed to
+the members as that rarest level, and its column error is floored at the column's largest
+training error and, for a categorical column, at ``log((n + 1) / (n1 + 1))`` nats, the
+surprise of a new level among ``n`` training rows with ``n1`` levels seen once (a column
+of identifiers expects new values, one of a few repeated levels does not). Its column is
+then (nearly always) the top column of :meth:`explain`. See
+:mod:`sk_autoencoder.outliers.unseen`.
+
+**Constant training data**: a statistic with no spread at all (every held-out row alike)
+is scaled by 1 in its own units instead of by its zero MAD, and the code-space term is
+off when the codes do not vary; rows like the training rows then score about 0, a row
+whose constant column moves by ``d`` (in that column's units) about ``d**2 / n_columns``
+more, and the ``"fpr"`` / ``"contamination"`` threshold lies just above the training
+scores (see :func:`sk_autoencoder._scoring.calibrate_offset`). A constant column among
+varying ones keeps the usual scaling.
 """
 
 from .detector import AutoencoderOutlierDetector

@@ -23,6 +23,7 @@ from .._scoring import (
 from .ensemble import fit_members, warn_overflow
 from .explanation import check_top_k, explanation_table
 from .inputs import _TableEncoding
+from .isolation import IsolationMixin
 from .params import MEMBER_CLASSES, PARAM_RULES
 from .state import load_detector_state, save_detector_state
 from .unseen import floor_errors
@@ -30,7 +31,9 @@ from .unseen import floor_errors
 __all__ = ["AutoencoderOutlierDetector"]
 
 
-class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixin, BaseEstimator):
+class AutoencoderOutlierDetector(
+    IsolationMixin, _TableEncoding, OutlierScoresMixin, OutlierMixin, BaseEstimator
+):
     """Outlier detector built on an ensemble of small autoencoders.
 
     Parameters
@@ -84,6 +87,16 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         code from the training codes, robust-z normalised on the held-out rows, added to the
         reconstruction term. It catches rows that lie on the learned structure but far out
         along it (which an autoencoder reconstructs well). A finite float >= 0; 0 turns it off.
+    isolation_weight : float, default=1.0
+        Weight of an isolation forest (``IsolationForest``, 100 trees, on the members'
+        training rows) against the members' mean score, both robust-z on the held-out rows:
+        ``(members + w * forest) / (1 + w)``. It flags rows a few cuts isolate, which a
+        smooth reconstruction can miss (see :mod:`sk_autoencoder.outliers.isolation`);
+        ``explain`` stays per-column reconstruction error. 0 turns it off.
+    trim_fraction : float, default=0.2
+        Share of each batch's rows, those it reconstructs worst, that each ``"ae"`` member
+        leaves out of its loss (the training data are contaminated: learning the likely
+        anomalies would hide them). In [0, 0.5); 0 trains on every row.
     random_state : int, RandomState or None, default=None
     device : str, default="auto"
         ``"auto"``: the GPU when PyTorch sees one (``"cuda"``), else ``"cpu"``.
@@ -110,23 +123,8 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
 
     Notes
     -----
-    **Values never seen in fit** (DataFrame input): a level a categorical column did not have
-    in training, or a missing value in a column that had none, counts as evidence of an
-    anomaly at least as strong as the rarest training level of its column. The cell is fed to
-    the members as that rarest level, and its column error is floored at the column's largest
-    training error and, for a categorical column, at ``log((n + 1) / (n1 + 1))`` nats, the
-    surprise of a new level among ``n`` training rows with ``n1`` levels seen once (a column
-    of identifiers expects new values, one of a few repeated levels does not). Its column is
-    then (nearly always) the top column of :meth:`explain`. See
-    :mod:`sk_autoencoder.outliers.unseen`.
-
-    **Constant training data**: a statistic with no spread at all (every held-out row alike)
-    is scaled by 1 in its own units instead of by its zero MAD, and the code-space term is
-    off when the codes do not vary; rows like the training rows then score about 0, a row
-    whose constant column moves by ``d`` (in that column's units) about ``d**2 / n_columns``
-    more, and the ``"fpr"`` / ``"contamination"`` threshold lies just above the training
-    scores (see :func:`sk_autoencoder._scoring.calibrate_offset`). A constant column among
-    varying ones keeps the usual scaling.
+    Values never seen in fit (a new level, a missing value where a column had none) and
+    constant training data are handled as :mod:`sk_autoencoder.outliers` describes.
 
     Examples
     --------
@@ -164,6 +162,8 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         mad_k=5.0,
         contamination=None,
         latent_weight=1.0,
+        isolation_weight=1.0,
+        trim_fraction=0.2,
         random_state=None,
         device="auto",
     ):
@@ -182,6 +182,8 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         self.mad_k = mad_k
         self.contamination = contamination
         self.latent_weight = latent_weight
+        self.isolation_weight = isolation_weight
+        self.trim_fraction = trim_fraction
         self.random_state = random_state
         self.device = device
 
@@ -252,7 +254,8 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         hold_out = self._outputs(hold)
         self._fit_normalisation(hold_out)
         self._fit_unseen(X, Z, train_out, hold_out)
-        self.holdout_scores_ = self._mean_score(self._scores_of(hold_out))
+        self._fit_isolation(train, hold, int(seeds[-1]) ^ 0x5EED)
+        self.holdout_scores_ = self._combine(self._mean_score(self._scores_of(hold_out)), hold)
         self._set_offset(Z)
         return self
 
@@ -333,7 +336,7 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         return np.mean([s for _, s in member_scores], axis=0)
 
     def _anomaly(self, Z, unseen=None) -> np.ndarray:
-        return self._mean_score(self._member_scores(Z, unseen))
+        return self._combine(self._mean_score(self._member_scores(Z, unseen)), Z)
 
     def reconstruction_error(self, X) -> np.ndarray:
         """Anomaly score of each row (higher = more anomalous), shape (n_samples,).
@@ -374,7 +377,7 @@ class AutoencoderOutlierDetector(_TableEncoding, OutlierScoresMixin, OutlierMixi
         scores = self._member_scores(Z, unseen)
         contrib = np.mean([np.clip(zc, 0, None) for zc, _ in scores], axis=0)
         return explanation_table(
-            anomaly=np.mean([s for _, s in scores], axis=0),
+            anomaly=self._combine(np.mean([s for _, s in scores], axis=0), Z),
             shares=feature_shares(contrib),
             top_k=top_k,
             names=self._column_names(),

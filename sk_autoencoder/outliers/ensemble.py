@@ -19,6 +19,9 @@ from ..vae import VAEGenerator
 
 __all__ = ["AutoencoderEnsemble", "fit_members", "warn_overflow"]
 
+# Batches smaller than this are not trimmed (too few rows to tell the worst ones).
+_MIN_TRIM_BATCH = 8
+
 
 def _per_member(fn, raw: torch.Tensor, blocks, x: torch.Tensor | None = None) -> torch.Tensor:
     """``fn(raw, [x,] blocks)`` of a row-wise loss or activation, per member.
@@ -43,9 +46,10 @@ class AutoencoderEnsemble(AutoencoderTransformer):
     member on its own loss. ``n_components`` is the largest code size.
     """
 
-    def __init__(self, n_components=2, *, code_sizes=(2,), **kwargs):
+    def __init__(self, n_components=2, *, code_sizes=(2,), trim_fraction=0.0, **kwargs):
         super().__init__(n_components, **kwargs)
         self.code_sizes = code_sizes
+        self.trim_fraction = trim_fraction
 
     def _member_code_sizes(self) -> list:
         """``code_sizes`` as ints in [1, n_components] (checked before any allocation)."""
@@ -69,6 +73,14 @@ class AutoencoderEnsemble(AutoencoderTransformer):
     def _loss_terms(self, output, x, x_in, training) -> dict:
         raw, _ = output
         per_row = _per_member(per_feature_nll, raw, self._blocks, x).mean(dim=2)  # (M, batch)
+        trim = float(self.trim_fraction)
+        if training and trim > 0 and per_row.shape[1] >= _MIN_TRIM_BATCH:
+            # A trimmed loss: each member leaves out the batch's rows it reconstructs worst
+            # (the training part is contaminated; rows it cannot fit should not be learned).
+            worst = torch.quantile(per_row.detach().float(), 1 - trim, dim=1, keepdim=True)
+            keep = (per_row.detach() <= worst).to(per_row.dtype)
+            kept = (per_row * keep).sum(dim=1) / keep.sum(dim=1).clamp(min=1)
+            return {"reconstruction": kept.sum()}
         return {"reconstruction": per_row.mean(dim=1).sum()}
 
     def member_outputs(self, X: np.ndarray):
@@ -144,6 +156,7 @@ def fit_members(det, train, n_out: int, seeds, blocks):
         activation=det.activation,
         noise=det.noise,
         noise_level=det.noise_level,
+        trim_fraction=float(det.trim_fraction),
         random_state=int(seeds[0]),
         **common,
     )

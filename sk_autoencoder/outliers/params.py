@@ -54,5 +54,7 @@ PARAM_RULES = [
     _noise_level,
     ("mad_k", positive_real, "a finite float > 0"),
     ("latent_weight", non_negative_real, ">= 0 (a finite float; 0 turns the code term off)"),
+    ("trim_fraction", lambda v: non_negative_real(v) and v < 0.5, "in [0, 0.5) (a share)"),
+    ("isolation_weight", non_negative_real, ">= 0 (a finite float; 0 turns the forest off)"),
     *DEVICE_RULES,
 ]

@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 from .ensemble import AutoencoderEnsemble
+from .isolation import IsolationScorer
 
 __all__ = ["load_detector_state", "save_detector_state"]
 
@@ -60,6 +61,7 @@ _STATE_KEYS = {
     "scale_",
     "feature_names_in_",
     "unseen",
+    "isolation",
 }
 
 
@@ -82,6 +84,19 @@ def _unseen_state(det, entry, reader, p: int):
         if (pos >= 0) != (name in pre.categories_) or pos >= b - a:
             raise ValueError(f"rarest level {pos} does not fit column {name!r}")
     return levels, floors
+
+
+def _load_isolation(det, entry, reader, p: int) -> None:
+    """The isolation term, checked; a model saved without one is scored without it."""
+    det._isolation = None
+    if entry is None:
+        det.isolation_weight = 0.0  # saved without the forest (an older version): scored so
+        return
+    if not (isinstance(entry, dict) and set(entry) == {"forest", "center", "scale"}):
+        raise ValueError("the saved isolation term must have forest, center and scale")
+    width = det.preprocessor_.n_features_out_ if det.preprocessor_ is not None else p
+    det._isolation = IsolationScorer.from_state(entry["forest"], reader, width)
+    det._isolation_stats = (_scalar(reader, entry["center"]), _scalar(reader, entry["scale"]))
 
 
 def save_detector_state(det, writer) -> dict:
@@ -117,6 +132,13 @@ def save_detector_state(det, writer) -> dict:
         }
     if hasattr(det, "feature_names_in_"):
         state["feature_names_in_"] = [str(c) for c in det.feature_names_in_]
+    if getattr(det, "_isolation", None) is not None:
+        center, scale = det._isolation_stats
+        state["isolation"] = {
+            "forest": det._isolation.state(writer),
+            "center": arr(_scalar_array(center)),
+            "scale": arr(_scalar_array(scale)),
+        }
     return state
 
 
@@ -166,6 +188,7 @@ def load_detector_state(det, state: dict, reader) -> None:
         lat.update(rec=(rc, rs), center=c, scale=s)
         det._latent_stats.append(lat)
     det._unseen_levels, det._error_floor = _unseen_state(det, state.get("unseen"), reader, p)
+    _load_isolation(det, state.get("isolation"), reader, p)
     det.holdout_scores_ = reader.array(state["holdout_scores_"])
     det.offset_ = float(state["offset_"])
     det.threshold_ = str(state["threshold_"])
