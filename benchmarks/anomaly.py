@@ -1,4 +1,4 @@
-"""Anomaly-detection benchmark on ADBench "Classical" tables.
+"""Anomaly-detection benchmark on ADBench tables: Classical sets and image-feature sets.
 
 Protocol, fixed for every method: keep at most 20,000 rows (stratified sample, seed 0); 60/40
 stratified train/test split (seed 0); StandardScaler fitted on the train part; fit on the
@@ -6,19 +6,24 @@ train part without labels; ROC-AUC of the anomaly scores on the test part. Wall 
 fit + score.
 
 Methods: ``AutoencoderOutlierDetector(random_state=0)`` (defaults), scikit-learn
-``IsolationForest(random_state=0)``, PCA reconstruction error (``PCA(n_components=0.9)``, the
-components explaining 90% of the variance), and PyOD's ``AutoEncoder`` with its defaults
-(when pyod is installed; it is a benchmark-only dependency).
+``IsolationForest(random_state=0)`` and ``LocalOutlierFactor(novelty=True)``, PCA
+reconstruction error (``PCA(n_components=0.9)``, the components explaining 90% of the
+variance), and PyOD's ``AutoEncoder`` with its defaults (when pyod is installed; it is a
+benchmark-only dependency).
 
-Besides the mean over all datasets, each method's mean over the odd- and the even-indexed
-datasets (sorted file order) is printed: a setting chosen by looking at one half can be
-checked on the other. ``--seeds 0 1 2`` also runs our detector with those random states and
-prints its mean AUC per seed (the table shows the first seed); ``--params`` passes detector
-parameters as JSON (e.g. ``'{"n_steps": 100}'``) to compare settings under this protocol.
+``--data-dir`` takes one or more folders of ``.npz`` files (default: the 22 Classical sets in
+``../shared/data/anomaly`` and the 15 MVTec-AD feature sets in
+``../shared/data/anomaly-embeddings``); the table gives every dataset, the mean per folder
+and over all, and each folder's mean over its odd- and even-indexed datasets (sorted file
+order). ``--split-check N`` adds the split check used to choose defaults: N random halves of
+all datasets (seed 0) and their complements; for each peer, ours' mean minus the peer's mean
+in the worst half, and the share of halves in which ours is ahead. ``--seeds 0 1 2`` also runs
+our detector with those random states (the table shows the first); ``--params`` passes
+detector parameters as JSON (e.g. ``'{"trim_fraction": 0}'``).
 
-Run from the repository root::
+Run from the repository root (PyOD, if wanted, in its own virtualenv)::
 
-    .venv/bin/python benchmarks/anomaly.py --out benchmarks/results/anomaly.json
+    .venv/bin/python benchmarks/anomaly.py --split-check 200 --out benchmarks/results/anomaly.json
 """
 
 from __future__ import annotations
@@ -37,12 +42,14 @@ from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
+from sklearn.neighbors import LocalOutlierFactor
 from sklearn.preprocessing import StandardScaler
 
 from sk_autoencoder import AutoencoderOutlierDetector
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAX_ROWS = 20000
+DEFAULT_FOLDERS = ("anomaly", "anomaly-embeddings")
 
 
 def load(path):
@@ -66,6 +73,10 @@ def make_ours(seed=0, params=None):
 
 def iforest(a, b):
     return -IsolationForest(random_state=0).fit(a).score_samples(b)
+
+
+def lof(a, b):
+    return -LocalOutlierFactor(novelty=True).fit(a).score_samples(b)
 
 
 def pca(a, b):
@@ -110,83 +121,138 @@ def machine_info() -> dict:
     return info
 
 
+def split_check(auc, names, n_halves: int) -> dict:
+    """Ours minus each peer in random halves of the datasets (and their complements)."""
+    rng = np.random.RandomState(0)
+    idx = np.arange(len(names))
+    halves = []
+    for _ in range(n_halves):
+        h = rng.permutation(len(names))[: len(names) // 2]
+        halves += [h, np.setdiff1d(idx, h)]
+    ours = np.array([auc["ours"][n] for n in names])
+    out = {}
+    for peer in auc:
+        if peer == "ours":
+            continue
+        other = np.array([auc[peer][n] for n in names])
+        diffs = np.array([ours[h].mean() - other[h].mean() for h in halves])
+        out[peer] = {
+            "worst_half_difference": float(diffs.min()),
+            "mean_half_difference": float(diffs.mean()),
+            "share_of_halves_ahead": float((diffs > 0).mean()),
+        }
+    return out
+
+
+def by_seed(seeds, params, folders, names) -> dict:
+    """Our detector's ROC-AUC per dataset for each random state."""
+    per_seed = {}
+    for seed in seeds:
+        fn = make_ours(seed, params)
+        per_seed[str(seed)] = {}
+        for path in [p for files in folders.values() for p in files]:
+            name = os.path.splitext(os.path.basename(path))[0]
+            a, b, yb = load(path)
+            per_seed[str(seed)][name] = float(roc_auc_score(yb, fn(a, b)))
+        vals = [per_seed[str(seed)][n] for n in names]
+        print(f"ours random_state={seed}: mean {np.mean(vals):.4f}")
+    return per_seed
+
+
+def run_all(methods, folders):
+    """ROC-AUC and seconds of every method on every dataset, printed as they come."""
+    auc = {m: {} for m in methods}
+    secs = {m: {} for m in methods}
+    names, by_folder = [], {}
+    print(f"{'dataset':22s}" + "".join(f"{m:>10s}" for m in methods), flush=True)
+    for folder, files in folders.items():
+        by_folder[folder] = []
+        for path in files:
+            name = os.path.splitext(os.path.basename(path))[0]
+            names.append(name)
+            by_folder[folder].append(name)
+            a, b, yb = load(path)
+            for m, fn in methods.items():
+                t = time.perf_counter()
+                s = fn(a, b)
+                secs[m][name] = time.perf_counter() - t
+                auc[m][name] = float(roc_auc_score(yb, s))
+            print(f"{name:22s}" + "".join(f"{auc[m][name]:10.3f}" for m in methods), flush=True)
+    return auc, secs, names, by_folder
+
+
 def main(argv=None):
+    default_dirs = [os.path.join(REPO, "..", "shared", "data", d) for d in DEFAULT_FOLDERS]
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data-dir", default=os.path.join(REPO, "..", "shared", "data", "anomaly"))
+    ap.add_argument("--data-dir", nargs="+", default=default_dirs, help="folders of .npz sets")
     ap.add_argument("--out", default=None, help="write the results as JSON here")
     ap.add_argument("--no-pyod", action="store_true", help="skip PyOD even if installed")
     ap.add_argument(
         "--seeds", type=int, nargs="+", default=[0], help="random states of our detector"
     )
     ap.add_argument("--params", default="{}", help="our detector's parameters as JSON")
+    ap.add_argument("--split-check", type=int, default=0, metavar="N", help="random halves")
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore")
     params = json.loads(args.params)
 
-    methods = {"ours": make_ours(args.seeds[0], params), "iforest": iforest, "pca": pca}
+    methods = {
+        "ours": make_ours(args.seeds[0], params),
+        "iforest": iforest,
+        "lof": lof,
+        "pca": pca,
+    }
     pyod_ae = None if args.no_pyod else pyod_method()
     if pyod_ae is not None:
         methods["pyod_ae"] = pyod_ae
-    files = sorted(glob.glob(os.path.join(args.data_dir, "*.npz")))
-    if not files:
-        raise SystemExit(f"no .npz files in {args.data_dir}")
+    folders = {}
+    for folder in args.data_dir:
+        files = sorted(glob.glob(os.path.join(folder, "*.npz")))
+        if not files:
+            raise SystemExit(f"no .npz files in {folder}")
+        folders[os.path.basename(os.path.normpath(folder))] = files
 
-    auc = {m: {} for m in methods}
-    secs = {m: {} for m in methods}
-    names = []
-    print(f"{'dataset':20s}" + "".join(f"{m:>10s}" for m in methods), flush=True)
-    for path in files:
-        name = os.path.splitext(os.path.basename(path))[0]
-        names.append(name)
-        a, b, yb = load(path)
-        for m, fn in methods.items():
-            t = time.perf_counter()
-            s = fn(a, b)
-            secs[m][name] = time.perf_counter() - t
-            auc[m][name] = float(roc_auc_score(yb, s))
-        print(f"{name:20s}" + "".join(f"{auc[m][name]:10.3f}" for m in methods), flush=True)
-    mean = {m: float(np.mean(list(auc[m].values()))) for m in methods}
-    odd = {m: float(np.mean([auc[m][n] for n in names[1::2]])) for m in methods}
-    even = {m: float(np.mean([auc[m][n] for n in names[0::2]])) for m in methods}
+    auc, secs, names, by_folder = run_all(methods, folders)
+
+    def row(label, subset):
+        values = {m: float(np.mean([auc[m][n] for n in subset])) for m in methods}
+        print(f"{label:22s}" + "".join(f"{values[m]:10.3f}" for m in methods))
+        return values
+
+    means = {"all": row("mean, all sets", names)}
+    for folder, subset in by_folder.items():
+        means[folder] = row(f"mean, {folder}"[:22], subset)
+        means[f"{folder}/odd"] = row("  odd-indexed", subset[1::2])
+        means[f"{folder}/even"] = row("  even-indexed", subset[0::2])
     total = {m: float(sum(secs[m].values())) for m in methods}
-    print(f"{'mean ROC-AUC':20s}" + "".join(f"{mean[m]:10.3f}" for m in methods))
-    print(f"{'  odd-indexed sets':20s}" + "".join(f"{odd[m]:10.3f}" for m in methods))
-    print(f"{'  even-indexed sets':20s}" + "".join(f"{even[m]:10.3f}" for m in methods))
-    print(f"{'total seconds':20s}" + "".join(f"{total[m]:10.1f}" for m in methods))
+    print(f"{'total seconds':22s}" + "".join(f"{total[m]:10.1f}" for m in methods))
     result = {
         "protocol": "<=20000 rows stratified seed 0; 60/40 stratified split seed 0; "
         "StandardScaler on train; fit without labels; ROC-AUC on test",
         "machine": machine_info(),
         "params": params,
+        "folders": by_folder,
         "datasets": names,
         "roc_auc": auc,
         "seconds": secs,
-        "mean_roc_auc": mean,
-        "mean_roc_auc_odd_indexed": odd,
-        "mean_roc_auc_even_indexed": even,
+        "mean_roc_auc": means,
         "total_seconds": total,
     }
-    if len(args.seeds) > 1:
-        per_seed = {args.seeds[0]: auc["ours"]}
-        for seed in args.seeds[1:]:
-            fn = make_ours(seed, params)
-            per_seed[seed] = {}
-            for path in files:
-                name = os.path.splitext(os.path.basename(path))[0]
-                a, b, yb = load(path)
-                per_seed[seed][name] = float(roc_auc_score(yb, fn(a, b)))
-        for seed, res in per_seed.items():
-            vals = [res[n] for n in names]
+    for peer in [m for m in methods if m != "ours"]:
+        wins = sum(auc["ours"][n] > auc[peer][n] for n in names)
+        result[f"wins_vs_{peer}"] = int(wins)
+        print(f"ours beats {peer} on {wins}/{len(names)} datasets")
+    if args.split_check:
+        check = result["split_check"] = split_check(auc, names, args.split_check)
+        print(f"split check: {2 * args.split_check} halves of {len(names)} sets")
+        for peer, c in check.items():
+            ahead = 100 * c["share_of_halves_ahead"]
             print(
-                f"ours random_state={seed}: mean {np.mean(vals):.3f} "
-                f"(odd {np.mean(vals[1::2]):.3f}, even {np.mean(vals[0::2]):.3f})"
+                f"  vs {peer:8s} worst half {c['worst_half_difference']:+.4f}, mean "
+                f"{c['mean_half_difference']:+.4f}, ahead in {ahead:.1f}%"
             )
-        result["ours_roc_auc_by_seed"] = {str(k): v for k, v in per_seed.items()}
-    for peer in ("iforest", "pyod_ae"):
-        if peer in methods:
-            wins = sum(auc["ours"][n] > auc[peer][n] for n in names)
-            result[f"wins_vs_{peer}"] = int(wins)
-            print(f"ours beats {peer} on {wins}/{len(names)} datasets")
+    if len(args.seeds) > 1:
+        result["ours_roc_auc_by_seed"] = by_seed(args.seeds, params, folders, names)
     if args.out:
         with open(args.out, "w") as fh:
             json.dump(result, fh, indent=2)

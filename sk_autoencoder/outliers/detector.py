@@ -289,10 +289,7 @@ class AutoencoderOutlierDetector(
         return self.model == "ae" and float(self.latent_weight) > 0
 
     def _fit_latent(self, C):
-        """Mean and inverse covariance of a member's codes on its training rows.
-
-        The robust centre/scale of the held-out distances are added by ``_fit_normalisation``.
-        """
+        """Mean and inverse covariance of a member's codes (``_fit_normalisation`` adds more)."""
         if not self._use_latent():
             return None
         mu, precision = code_distribution(C)
