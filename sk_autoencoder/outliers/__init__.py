@@ -10,7 +10,9 @@ How a row is scored
 1. A share of the training rows (``holdout_fraction``) is held out. The members, small
    one-hidden-layer autoencoders with different code sizes and initial weights, are trained
    on the rest side by side in one network (one optimizer step updates every member on the
-   same batch), which makes an ensemble about as cheap as a single model.
+   same batch), which makes an ensemble about as cheap as a single model. Each member leaves
+   the ``trim_fraction`` of each batch it reconstructs worst out of its loss (the training
+   rows are contaminated; the likely anomalies are not learned).
 2. Each member gives per-column reconstruction errors (squared error for numeric columns,
    cross-entropy for categorical ones; the one-hot columns of a categorical input column are
    summed back into that column). Every column's error is turned into a robust z-score with
@@ -22,7 +24,11 @@ How a row is scored
    it but far out (which an autoencoder reconstructs well). The detector's anomaly score
    (:meth:`reconstruction_error`) is the mean over members of these, normalised once more on
    the held-out rows, so members of every code size count alike.
-4. The threshold ``offset_`` is calibrated on the held-out rows (which no member saw), so it
+4. An isolation forest (:mod:`.isolation`, fitted on the members' training rows) gives a
+   second, differently biased score - rows a few axis-aligned cuts isolate - robust-z
+   normalised on the held-out rows; the anomaly score is ``(members + w * forest) / (1 + w)``
+   with ``w = isolation_weight``.
+5. The threshold ``offset_`` is calibrated on the held-out rows (which no member saw), so it
    needs no guess of the contamination.
 
 Values a DataFrame column never had in fit (a new level, a missing value where there were
@@ -30,8 +36,9 @@ none) count as evidence of an anomaly at least as strong as the column's rarest 
 (``unseen``); on constant training data scores stay finite and training-like rows unflagged
 (see the class notes).
 
-Modules: ``ensemble`` (the members as one skorch net, and their fitting), ``detector`` (the
-estimator), ``params`` (its parameter rules), ``inputs`` and ``unseen`` (the tables it reads,
+Modules: ``ensemble`` (the members as one skorch net, and their fitting), ``isolation`` (the
+forest as node arrays), ``detector`` (the estimator), ``params`` (its parameter rules),
+``inputs`` and ``unseen`` (the tables it reads,
 values never seen in fit), ``explanation`` (the table of
 :meth:`~AutoencoderOutlierDetector.explain`), ``state`` (its safe-save state), ``evaluation``
 (:func:`evaluate_detector`). The rules shared with the
