@@ -24,10 +24,18 @@ alike). Each variant is fitted on the planted series; reported: ROC-AUC and AP o
 planted anomalies, and ROC-AUC of each kind against all negatives. The two peers are scored
 on the same planted series (``--no-peers`` leaves them out).
 
+``--data-dir`` may also be a folder with category subfolders in NAB's layout (``nab-dev``: 36
+series of realAWSCloudwatch, realTraffic, realAdExchange and artificialWithAnomaly, keys
+``<category>/<file>.csv`` in its ``combined_windows.json``): every series in it is run. A series
+without a labelled window has no ROC-AUC or AP (it is left out of their means) and counts
+only its flagged intervals, all of them false.
+
 Run from the repository root::
 
     .venv/bin/python benchmarks/timeseries.py --out benchmarks/results/timeseries.json
     .venv/bin/python benchmarks/timeseries.py --synthetic --out benchmarks/results/ts_synth.json
+    .venv/bin/python benchmarks/timeseries.py --data-dir ../shared/data/nab-dev \
+        --out benchmarks/results/timeseries_nab_dev.json
 """
 
 from __future__ import annotations
@@ -58,13 +66,30 @@ PEER_WINDOW = 64
 ZSCORE_WINDOW = 48
 
 
+def series_keys(data_dir: Path) -> list:
+    """The labelled series of a folder with category subfolders (NAB's layout), sorted.
+
+    Keys are ``<category>/<file>.csv`` as in ``combined_windows.json``; a folder of plain
+    ``.csv`` files (the four realKnownCause series) gives their names.
+    """
+    with open(Path(data_dir) / "combined_windows.json", encoding="utf-8") as fh:
+        keys = sorted(json.load(fh))
+    return [k for k in keys if (Path(data_dir) / k).is_file()]
+
+
 def load_series(data_dir: Path, name: str):
-    """The series as a DataFrame (timestamp, value), the positive mask and the windows."""
+    """The series as a DataFrame (timestamp, value), the positive mask and the windows.
+
+    ``name``: a realKnownCause series name (a file in ``data_dir``) or a
+    ``<category>/<file>.csv`` key of a folder with category subfolders.
+    """
     import pandas as pd
 
-    df = pd.read_csv(Path(data_dir) / f"{name}.csv", parse_dates=["timestamp"])
+    key = name if name.endswith(".csv") else f"realKnownCause/{name}.csv"
+    path = Path(data_dir) / (name if name.endswith(".csv") else f"{name}.csv")
+    df = pd.read_csv(path, parse_dates=["timestamp"])
     with open(Path(data_dir) / "combined_windows.json", encoding="utf-8") as fh:
-        windows = json.load(fh)[f"realKnownCause/{name}.csv"]
+        windows = json.load(fh)[key]
     windows = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in windows]
     y = np.zeros(len(df), dtype=bool)
     for a, b in windows:
@@ -102,12 +127,13 @@ def evaluate_ours(df, y, windows, **params) -> dict:
     false_iv = sum(
         not any(s <= b and e >= a for a, b in windows) for s, e in zip(iv["start"], iv["end"])
     )
+    labelled = bool(y.any())
     return {
-        "roc_auc": float(roc_auc_score(y, anomaly)),
-        "average_precision": float(average_precision_score(y, anomaly)),
+        "roc_auc": float(roc_auc_score(y, anomaly)) if labelled else None,
+        "average_precision": float(average_precision_score(y, anomaly)) if labelled else None,
         "windows_hit": int(sum(hits)),
         "n_windows": len(windows),
-        "hit_share": float(np.mean(hits)),
+        "hit_share": float(np.mean(hits)) if hits else None,
         "n_intervals": len(iv["start"]),
         "false_intervals": int(false_iv),
         "flagged_share": float(flagged.mean()),
@@ -210,7 +236,13 @@ def _parse_args(argv):
     ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     ap.add_argument("--out", default=None, help="write the results as JSON here")
     ap.add_argument("--architecture", default="mlp", choices=["mlp", "conv"])
-    ap.add_argument("--series", nargs="*", default=list(SERIES))
+    ap.add_argument(
+        "--series",
+        nargs="*",
+        default=None,
+        help="series names (default: the four realKnownCause ones, or every series of a "
+        "--data-dir with category subfolders)",
+    )
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--synthetic", action="store_true", help="the label-free planted check")
     ap.add_argument(
@@ -224,11 +256,16 @@ def _parse_args(argv):
         action="store_true",
         help="the synthetic check of the default scoring only (not every variant)",
     )
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    if args.series is None:
+        nested = not any(Path(args.data_dir).glob("*.csv"))
+        args.series = series_keys(Path(args.data_dir)) if nested else list(SERIES)
+    return args
 
 
 def _mean(d, key):
-    return float(np.mean([v[key] for v in d.values()])) if d else None
+    values = [v[key] for v in d.values() if v.get(key) is not None]
+    return float(np.mean(values)) if values else None
 
 
 def _evaluate_labelled(args, params):
@@ -237,7 +274,7 @@ def _evaluate_labelled(args, params):
     for name in args.series:
         df, y, windows = load_series(Path(args.data_dir), name)
         results[name] = evaluate_ours(df, y, windows, **params)
-        if not args.no_peers:
+        if not args.no_peers and y.any():
             x = df["value"].to_numpy(dtype=float)
             for peer, fn in (("iforest_w64", iforest_windows), ("rolling_zscore", rolling_zscore)):
                 s = fn(x)
@@ -247,8 +284,8 @@ def _evaluate_labelled(args, params):
                 }
         r = results[name]
         print(
-            f"{name}: window {r['window']} (period {r['period']}), AUC {r['roc_auc']:.3f}, "
-            f"AP {r['average_precision']:.3f}, hit {r['windows_hit']}/{r['n_windows']}, "
+            f"{name}: window {r['window']} (period {r['period']}), AUC {fmt(r['roc_auc'], '.3f')}, "
+            f"AP {fmt(r['average_precision'], '.3f')}, hit {r['windows_hit']}/{r['n_windows']}, "
             f"false intervals {r['false_intervals']}, fit {r['fit_seconds']:.1f} s",
             flush=True,
         )
@@ -269,8 +306,10 @@ def _series_rows(results, peers, no_peers: bool) -> list:
         ]
         if not no_peers:
             for peer in ("iforest_w64", "rolling_zscore"):
-                p = peers[peer][name]
-                row.append(f"{p['roc_auc']:.3f} / {p['average_precision']:.3f}")
+                p = peers[peer].get(name)
+                row.append(
+                    "-" if p is None else f"{p['roc_auc']:.3f} / {p['average_precision']:.3f}"
+                )
         rows.append(row)
     return rows
 
@@ -281,6 +320,8 @@ def _summary(results, peers, no_peers: bool):
         "roc_auc": _mean(results, "roc_auc"),
         "average_precision": _mean(results, "average_precision"),
         "series_all_windows_hit": int(sum(r["hit_share"] == 1.0 for r in results.values())),
+        "labelled_series": int(sum(r["roc_auc"] is not None for r in results.values())),
+        "fit_seconds_mean": _mean(results, "fit_seconds"),
         "max_false_intervals": int(max(r["false_intervals"] for r in results.values())),
     }
     mean_row = [
