@@ -443,3 +443,33 @@ def test_infinite_values_and_bad_method_arguments(spiked):
             sw.inverse_transform(W2)
     with pytest.raises(ValueError, match="0 windows"):
         sw.inverse_transform(W[:0])
+
+
+def test_a_later_stretch_is_scored_with_its_timestamps_and_the_needed_history():
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    n = 1400
+    x = np.sin(np.arange(n) * 2 * np.pi / 24) + 0.1 * rng.normal(size=n)
+    x[1250:1260] += 3.0
+    times = pd.date_range("2024-01-01", periods=n, freq="5min")
+    df = pd.DataFrame({"timestamp": times, "value": x})
+    history, new = df.iloc[:900], df.iloc[900:]
+    det = SeriesOutlierDetector(window=12, error_context=5, max_epochs=3, random_state=0)
+    det.fit(history)
+    assert det.context_ == 12 - 1 + 5 * 12
+    full = det.score_samples(df)
+    alone = det.score_samples(new)
+    assert alone.shape == (len(new),) and np.isfinite(alone).all()
+    # with context_ steps of history in front, the stretch scores as inside the whole series
+    c = det.context_
+    with_history = det.score_samples(df.iloc[900 - c :])[c:]
+    np.testing.assert_allclose(with_history, full[900:], rtol=0, atol=1e-9)
+    # the planted burst is flagged at its own timestamps, with the threshold fitted on history
+    flagged = det.predict(df.iloc[900 - c :])[c:] == -1
+    assert flagged[350:360].any() and flagged[:300].mean() < 0.05
+    # shuffled rows are put back in time order: the scores follow the rows
+    shuffled = new.sample(frac=1.0, random_state=0)
+    np.testing.assert_allclose(
+        det.score_samples(shuffled), pd.Series(alone, index=new.index)[shuffled.index]
+    )

@@ -64,6 +64,17 @@ How a timestamp is scored
    ``score_samples`` is its negative (higher = more normal).
 4. ``offset_`` is calibrated on the training series without labels (``threshold``).
 
+Scoring new data
+----------------
+A detector fitted on a history scores any later stretch of the same series with
+``score_samples(new)`` / ``predict(new)`` and its fitted threshold; the result has one value
+per row of ``new``, in its order. A step is scored as it would be inside the whole series
+when the scored stretch starts ``context_`` steps earlier (``window_ - 1 + error_context *
+window_``: the windows covering the step, and the windows its local error scale looks at):
+``det.score_samples(series[-(len(new) + det.context_):])[det.context_:]``. Scored alone, the
+first ``window_ - 1`` steps of ``new`` are covered by fewer windows, and the local error scale
+comes from ``new`` only.
+
 A training series needs at least ``window`` windows (``2 * window - 1`` steps); the automatic
 window of a short series is at most half its length. On a constant training series (or any
 statistic without spread) the robust scales fall back to 1 in the statistic's units and the

@@ -306,6 +306,21 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
         steps, channels = self._step_scores(values, grid.observed)
         return grid, steps, channels
 
+    @property
+    def context_(self) -> int:
+        """Steps of history a new step needs to be scored as inside the whole series.
+
+        A step's score is the mean over the ``window_`` windows covering it, and each
+        window's error is divided by the running median over ``error_context * window_``
+        windows around it. So ``score_samples(history[-context_:] + new)[context_:]`` equals
+        the scores of ``new`` inside ``history + new``: ``window_ - 1 + error_context *
+        window_`` steps (``window_ - 1`` with ``error_context=None``). Scored alone, the first
+        steps of ``new`` have fewer covering windows and a local scale from ``new`` only.
+        """
+        check_is_fitted(self, "estimators_")
+        extra = 0 if self.error_context is None else int(self.error_context) * self.window_
+        return self.window_ - 1 + extra
+
     def reconstruction_error(self, X) -> np.ndarray:
         """Anomaly score of each row of the series (higher = more anomalous), (n_rows,)."""
         grid, steps, _ = self._grid_scores(X)
