@@ -11,7 +11,7 @@ import torch
 
 from .networks import ACTIVATIONS
 
-__all__ = ["ParallelAutoencoders", "ParallelLinear"]
+__all__ = ["ParallelAutoencoders", "ParallelLinear", "ParallelMLPAutoencoders", "per_member"]
 
 
 class ParallelLinear(torch.nn.Module):
@@ -69,3 +69,56 @@ class ParallelAutoencoders(torch.nn.Module):
         """Raw reconstructions and codes of every member."""
         code = self.encode(x)
         return self.decode(code), code
+
+
+class ParallelMLPAutoencoders(torch.nn.Module):
+    """``n_members`` MLP autoencoders of the same shape side by side in one module.
+
+    Each member is the network of ``build_mlp``: ``n_features -> *hidden -> code`` and back,
+    ``activation`` between layers, none after the code or the output. Outputs are stacked on
+    a leading member axis: one forward pass and one optimizer step train every member.
+    """
+
+    def __init__(self, n_members: int, n_features: int, hidden, code_size: int, activation):
+        super().__init__()
+        sizes = [n_features, *[int(h) for h in hidden], int(code_size)]
+        self.encoder = torch.nn.ModuleList(
+            ParallelLinear(n_members, a, b) for a, b in zip(sizes[:-1], sizes[1:])
+        )
+        back = sizes[::-1]
+        self.decoder = torch.nn.ModuleList(
+            ParallelLinear(n_members, a, b) for a, b in zip(back[:-1], back[1:])
+        )
+        self.act = ACTIVATIONS[activation]()
+
+    def _run(self, layers, x: torch.Tensor) -> torch.Tensor:
+        for i, layer in enumerate(layers):
+            x = layer(x)
+            if i < len(layers) - 1:
+                x = self.act(x)
+        return x
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Member codes (M, batch, k) of a batch (batch, d) or (M, batch, d)."""
+        return self._run(self.encoder, x)
+
+    def decode(self, code: torch.Tensor) -> torch.Tensor:
+        """Raw member reconstructions (M, batch, d) of member codes (M, batch, k)."""
+        return self._run(self.decoder, code)
+
+    def forward(self, x: torch.Tensor):
+        """Raw reconstructions and codes of every member."""
+        code = self.encode(x)
+        return self.decode(code), code
+
+
+def per_member(fn, raw: torch.Tensor, blocks, x: torch.Tensor | None = None) -> torch.Tensor:
+    """``fn(raw, [x,] blocks)`` of a row-wise loss or activation, per member.
+
+    Applied to member-stacked ``raw`` of shape (M, batch, d) by folding the member axis into the
+    rows.
+    """
+    M, B, d = raw.shape
+    flat = raw.reshape(M * B, d)
+    out = fn(flat, blocks) if x is None else fn(flat, x.repeat(M, 1), blocks)
+    return out.reshape(M, B, d)

@@ -14,25 +14,13 @@ import torch
 
 from ..autoencoder import AutoencoderTransformer
 from ..modules import output_activation, per_feature_nll
-from ..modules.parallel import ParallelAutoencoders
+from ..modules.parallel import ParallelAutoencoders, per_member
 from ..vae import VAEGenerator
 
 __all__ = ["AutoencoderEnsemble", "fit_members", "warn_overflow"]
 
 # Batches smaller than this are not trimmed (too few rows to tell the worst ones).
 _MIN_TRIM_BATCH = 8
-
-
-def _per_member(fn, raw: torch.Tensor, blocks, x: torch.Tensor | None = None) -> torch.Tensor:
-    """``fn(raw, [x,] blocks)`` of a row-wise loss or activation, per member.
-
-    Applied to member-stacked ``raw`` of shape (M, batch, d) by folding the member axis into the
-    rows.
-    """
-    M, B, d = raw.shape
-    flat = raw.reshape(M * B, d)
-    out = fn(flat, blocks) if x is None else fn(flat, x.repeat(M, 1), blocks)
-    return out.reshape(M, B, d)
 
 
 class AutoencoderEnsemble(AutoencoderTransformer):
@@ -72,7 +60,7 @@ class AutoencoderEnsemble(AutoencoderTransformer):
 
     def _loss_terms(self, output, x, x_in, training) -> dict:
         raw, _ = output
-        per_row = _per_member(per_feature_nll, raw, self._blocks, x).mean(dim=2)  # (M, batch)
+        per_row = per_member(per_feature_nll, raw, self._blocks, x).mean(dim=2)  # (M, batch)
         trim = float(self.trim_fraction)
         if training and trim > 0 and per_row.shape[1] >= _MIN_TRIM_BATCH:
             # A trimmed loss: each member leaves out the batch's rows it reconstructs worst
@@ -89,7 +77,7 @@ class AutoencoderEnsemble(AutoencoderTransformer):
 
         def fn(module, xb):
             code = module.encode(xb)
-            err = _per_member(per_feature_nll, module.decode(code), self._blocks, xb)
+            err = per_member(per_feature_nll, module.decode(code), self._blocks, xb)
             return torch.cat([err, code], dim=2).transpose(0, 1)  # (batch, M, d + k)
 
         out = self._batched(fn, self._check_input(X)).double().cpu().numpy().transpose(1, 0, 2)
@@ -100,7 +88,7 @@ class AutoencoderEnsemble(AutoencoderTransformer):
 
         def fn(module, xb):
             raw = module.decode(module.encode(xb))
-            return _per_member(output_activation, raw, self._blocks).transpose(0, 1)
+            return per_member(output_activation, raw, self._blocks).transpose(0, 1)
 
         X = self._check_input(X)
         return self._out(self._batched(fn, X), X).transpose(1, 0, 2)

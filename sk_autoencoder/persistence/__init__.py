@@ -54,6 +54,7 @@ def savable_classes() -> dict:
     from ..outliers.ensemble import AutoencoderEnsemble
     from ..preprocessing import ImageScaler, TabularPipeline, TabularPreprocessor
     from ..timeseries import SeriesOutlierDetector, SlidingWindows
+    from ..timeseries.ensemble import SeriesEnsemble
     from ..vae import VAEGenerator
 
     classes = (
@@ -62,6 +63,7 @@ def savable_classes() -> dict:
         ImageCodec,
         AutoencoderOutlierDetector,
         AutoencoderEnsemble,
+        SeriesEnsemble,
         SeriesOutlierDetector,
         SlidingWindows,
         TabularPreprocessor,

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._core.params import check_params, is_int
 from .._scoring import OutlierScoresMixin, calibrate_offset, feature_shares, threshold_rule
 from ..autoencoder import AutoencoderTransformer
+from .ensemble import fit_mlp_members
 from .intervals import _anomalous_intervals
 from .members import _activity_stats, _fit_stats, _impute, _window_scores
 from .params import PARAM_RULES, check_series_length
@@ -247,6 +248,9 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
         train = _windows(values, self.window_, np.arange(len(values) - self.window_ + 1))
         rng = check_random_state(self.random_state)
         seeds = rng.randint(0, 2**31 - 1, size=int(self.n_estimators))
+        if self.architecture == "mlp":  # side by side in one network, one training loop
+            self.estimators_ = fit_mlp_members(self, train, int(seeds[0]))
+            return
         self.estimators_ = []
         for seed in seeds:
             member = self._member(int(seed))

@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from .ensemble import MemberView, SeriesEnsemble, member_views
 from .windows import SlidingWindows
 
 # The tuples of statistics kept per member (see ``members``), with the shape of each part
@@ -77,6 +78,16 @@ def _stats_from_state(entry: dict, reader, n_channels: int, n_codes: int) -> dic
     return stats
 
 
+def _members_state(det, writer) -> list:
+    """The members' nets: the one net the MLP members share, or one net per member."""
+    views = [m for m in det.estimators_ if isinstance(m, MemberView)]
+    if views:
+        if len(views) != len(det.estimators_) or len({id(v.ensemble) for v in views}) != 1:
+            raise ValueError("the members must all be views of one network, or none")
+        return [writer.child(views[0].ensemble)]
+    return [writer.child(m) for m in det.estimators_]
+
+
 def save_detector_state(det, writer) -> dict:
     """``det``'s fitted state (see ``SeriesOutlierDetector._save_state``)."""
     return {
@@ -90,7 +101,7 @@ def save_detector_state(det, writer) -> dict:
         "train_scores_": writer.array(det.train_scores_),
         "n_train_scores": len(det.train_scores_),  # the tensor's shape, checked on load
         "windows_": writer.child(det.windows_),
-        "estimators_": [writer.child(m) for m in det.estimators_],
+        "estimators_": _members_state(det, writer),
         "stats": [_stats_state(st, writer) for st in det._stats],
     }
 
@@ -112,6 +123,8 @@ def load_detector_state(det, state: dict, reader) -> None:
     if state["n_channels_"] != C or list(state["channel_names_"]) != windows.channel_names_:
         raise ValueError("the saved channels do not match the windowing")
     members = [reader.child(node) for node in state["estimators_"]]
+    if len(members) == 1 and isinstance(members[0], SeriesEnsemble):
+        members = member_views(members[0])  # the MLP members, side by side in one net
     if not members or len(members) != len(state["stats"]):
         raise ValueError(f"{len(members)} members for {len(state['stats'])} statistics")
     stats = [
