@@ -52,10 +52,13 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
     n_components : int, default=8
         Code size: room for the level, a trend and a few harmonics of the cycle.
     hidden_layer_sizes : tuple of int or None, default=None
-        Passed to :class:`AutoencoderTransformer` (conv: channels of the stages).
+        Widths of each MLP member (conv: channels of the stages). None: a quarter of those of
+        :class:`AutoencoderTransformer`'s MLP, e.g. ``(64, 32)`` (see ``n_estimators``).
     n_estimators : int, default=3
-        Autoencoders with different seeds whose window scores are averaged (fitting time
-        grows in proportion; 1 for the fastest fit).
+        Autoencoders whose window scores are averaged. The MLP members are trained side by
+        side in one network (one forward pass and optimizer step for all, different initial
+        weights), so three quarter-width members fit faster than one full-width network;
+        conv members are trained one after the other.
     max_epochs : int or "auto", default="auto"
         Passed to :class:`AutoencoderTransformer` ("auto": about 3,000 optimizer steps).
     latent_weight : float, default=1.0
