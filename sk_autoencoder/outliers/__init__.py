@@ -24,10 +24,10 @@ How a row is scored
    it but far out (which an autoencoder reconstructs well). The detector's anomaly score
    (:meth:`reconstruction_error`) is the mean over members of these, normalised once more on
    the held-out rows, so members of every code size count alike.
-4. An isolation forest (:mod:`.isolation`, fitted on the members' training rows) gives a
-   second, differently biased score - rows a few axis-aligned cuts isolate - robust-z
-   normalised on the held-out rows; the anomaly score is ``(members + w * forest) / (1 + w)``
-   with ``w = isolation_weight``.
+4. Optionally (``isolation_weight > 0``; off by default) an isolation forest
+   (:mod:`.isolation`, fitted on the members' training rows) gives a second, differently
+   biased score - rows a few axis-aligned cuts isolate - robust-z normalised on the held-out
+   rows; the anomaly score is then ``(members + w * forest) / (1 + w)``.
 5. The threshold ``offset_`` is calibrated on the held-out rows (which no member saw), so it
    needs no guess of the contamination.
 
