@@ -17,7 +17,7 @@ from .._scoring import OutlierScoresMixin, calibrate_offset, feature_shares, thr
 from ..autoencoder import AutoencoderTransformer
 from .ensemble import fit_mlp_members
 from .intervals import _anomalous_intervals
-from .members import _activity_stats, _fit_stats, _impute, _window_scores
+from .members import _activity_stats, _fit_stats, _impute, _members_outputs, _window_scores
 from .params import PARAM_RULES, check_series_length
 from .period import choose_window
 from .scores import _cover_mean
@@ -273,15 +273,14 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
         act_stats = _activity_stats(values[:n_train_steps], self.window_)
         self._stats = [
             _fit_stats(
-                member,
-                train,
+                outputs,
                 train_observed,
                 n_channels=self.n_channels_,
                 window=self.window_,
                 error_context=self.error_context,
                 act_stats=act_stats,
             )
-            for member in self.estimators_
+            for outputs in _members_outputs(self.estimators_, train)
         ]
 
     def _set_offset(self, rule: str, holdout) -> None:

@@ -4,8 +4,8 @@
 single member would be) are trained in one skorch net (:class:`SeriesEnsemble`): one forward
 pass and one optimizer step for all, so three members cost about the time of one. Their
 initial weights differ (drawn one after the other from the net's seed). :class:`MemberView`
-gives each member the methods the scoring code calls on a member (``reconstruction_error``,
-``transform``, ``inverse_transform``).
+names one member; the scoring code (:mod:`.members`) computes all members sharing a network in
+one pass and takes each member's part.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import warnings
 import numpy as np
 import torch
 
-from ..modules import output_activation
-from ..modules.parallel import ParallelMLPAutoencoders, per_member
+from ..modules.parallel import ParallelMLPAutoencoders
 from ..outliers.ensemble import AutoencoderEnsemble
 
 __all__ = ["MemberView", "SeriesEnsemble"]
@@ -50,48 +49,13 @@ class SeriesEnsemble(AutoencoderEnsemble):
             len(sizes), self.n_features_in_, hidden, max(sizes), self.activation
         )
 
-    def member_codes(self, X: np.ndarray) -> np.ndarray:
-        """Codes (M, n, k) of every member."""
-
-        def fn(module, xb):
-            return module.encode(xb).transpose(0, 1)
-
-        X = self._check_input(X)
-        return self._batched(fn, X).double().cpu().numpy().transpose(1, 0, 2)
-
-    def member_decode(self, Z: np.ndarray) -> np.ndarray:
-        """Decoded member codes: ``Z`` (M, n, k) -> (M, n, d) in model space."""
-        Zt = torch.as_tensor(np.asarray(Z, dtype=np.float32), device=self._device)
-        module = self.module_
-        module.eval()
-        with torch.no_grad():
-            raw = module.decode(Zt)
-            out = per_member(output_activation, raw, self._blocks)
-        return out.double().cpu().numpy()
-
 
 class MemberView:
-    """Member ``index`` of a :class:`SeriesEnsemble`, with a single member's methods."""
+    """Member ``index`` of a :class:`SeriesEnsemble` (its outputs: ``member_outputs`` etc.)."""
 
     def __init__(self, ensemble: SeriesEnsemble, index: int):
         self.ensemble, self.index = ensemble, int(index)
         self.n_components = int(ensemble.n_components)
-
-    def reconstruction_error(self, W: np.ndarray, per_feature: bool = False) -> np.ndarray:
-        """Per-value losses (n, d) of this member, or their row means."""
-        E = self.ensemble.member_outputs(W)[0][self.index]
-        return E if per_feature else E.mean(axis=1)
-
-    def transform(self, W: np.ndarray) -> np.ndarray:
-        """The member's codes (n, k)."""
-        return self.ensemble.member_codes(W)[self.index]
-
-    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
-        """The member's decoding of codes (n, k)."""
-        Z = np.asarray(Z, dtype=np.float64)
-        M = len(self.ensemble.code_sizes)
-        stacked = np.broadcast_to(Z, (M, *Z.shape))
-        return self.ensemble.member_decode(stacked)[self.index]
 
 
 def fit_mlp_members(det, train: np.ndarray, seed: int) -> list:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._scoring import RESOLUTION, code_distribution, mahalanobis, robust_center_scale
+from .ensemble import MemberView
 from .scores import _activity, _cover_any, _local_scale
 from .windows import _windows
 
@@ -23,12 +24,42 @@ _IMPUTE_ROUNDS = 3
 _SCORE_BLOCK = 8192
 
 
-def _rec_and_codes(member, W, observed, n_channels: int):
+def _shared_network(members):
+    """The one network all ``members`` are views of, or None (members trained apart)."""
+    nets = {id(m.ensemble): m.ensemble for m in members if isinstance(m, MemberView)}
+    if len(nets) == 1 and all(isinstance(m, MemberView) for m in members):
+        return next(iter(nets.values()))
+    return None
+
+
+def _members_outputs(members, W) -> list:
+    """Per member: per-value losses (n, d) and codes (n, k) of the windows ``W``.
+
+    Members side by side in one network are computed in one pass.
+    """
+    net = _shared_network(members)
+    if net is not None:
+        E, C = net.member_outputs(W)
+        return [(E[m.index], C[m.index]) for m in members]
+    return [(m.reconstruction_error(W, per_feature=True), m.transform(W)) for m in members]
+
+
+def _members_reconstruction(members, W) -> np.ndarray:
+    """Mean over members of their reconstruction of the windows ``W`` (n, d)."""
+    net = _shared_network(members)
+    if net is not None:
+        R = net.member_reconstructions(W).astype(np.float64)
+        return R[[m.index for m in members]].mean(axis=0)
+    return np.mean([m.inverse_transform(m.transform(W)) for m in members], axis=0)
+
+
+def _rec_and_codes(outputs, observed, n_channels: int):
     """Per-channel reconstruction error over observed values (n, C) and codes (n, k)."""
-    E = member.reconstruction_error(W, per_feature=True).reshape(len(W), n_channels, -1)
+    E, codes = outputs
+    E = E.reshape(len(E), n_channels, -1)
     M = observed.reshape(E.shape)
     rec = (E * M).sum(axis=2) / np.maximum(M.sum(axis=2), 1)
-    return rec, member.transform(W).astype(np.float64)
+    return rec, codes.astype(np.float64)
 
 
 def _activity_stats(values: np.ndarray, window: int) -> tuple:
@@ -42,9 +73,9 @@ def _activity_stats(values: np.ndarray, window: int) -> tuple:
     return (*robust_center_scale(np.log(act + eps), axis=0), eps)
 
 
-def _fit_stats(member, W, observed, *, n_channels, window, error_context, act_stats) -> dict:
-    """A member's ``stats`` from the training windows ``W``."""
-    rec, codes = _rec_and_codes(member, W, observed, n_channels)
+def _fit_stats(outputs, observed, *, n_channels, window, error_context, act_stats) -> dict:
+    """A member's ``stats`` from its ``outputs`` (losses, codes) on the training windows."""
+    rec, codes = _rec_and_codes(outputs, observed, n_channels)
     mu, precision = code_distribution(codes)
     stats = {"mean": mu, "precision": precision, "activity": act_stats}
     err = rec.mean(axis=1)
@@ -65,20 +96,21 @@ def _window_scores(det, values, observed):
     n_win = len(values) - w + 1
     scores, channel = 0.0, 0.0
     activity = _activity(values, w) if det.activity_weight > 0 else None  # member-free
-    for member, st in zip(det.estimators_, det._stats):
-        recs, dists = [], []
-        for a in range(0, n_win, _SCORE_BLOCK):
-            starts = np.arange(a, min(a + _SCORE_BLOCK, n_win))
-            W, M = _windows(values, w, starts), _windows(observed, w, starts)
-            rec, codes = _rec_and_codes(member, W, M, det.n_channels_)
-            recs.append(rec)
-            dists.append(mahalanobis(codes, st["mean"], st["precision"]))
-        rec = np.concatenate(recs)
+    recs, dists = [[] for _ in det.estimators_], [[] for _ in det.estimators_]
+    for a in range(0, n_win, _SCORE_BLOCK):
+        starts = np.arange(a, min(a + _SCORE_BLOCK, n_win))
+        W, M = _windows(values, w, starts), _windows(observed, w, starts)
+        for m, (outputs, st) in enumerate(zip(_members_outputs(det.estimators_, W), det._stats)):
+            rec, codes = _rec_and_codes(outputs, M, det.n_channels_)
+            recs[m].append(rec)
+            dists[m].append(mahalanobis(codes, st["mean"], st["precision"]))
+    for m, st in enumerate(det._stats):
+        rec = np.concatenate(recs[m])
         err = rec.mean(axis=1)
         err = err / _local_scale(err, w, det.error_context, float(st["rec_floor"][0]))
         s = (err - st["rec"][0]) / st["rec"][1]
         if det.latent_weight > 0:
-            lat = (np.concatenate(dists) - st["latent"][0]) / st["latent"][1]
+            lat = (np.concatenate(dists[m]) - st["latent"][0]) / st["latent"][1]
             s = s + float(det.latent_weight) * lat
         if det.activity_weight > 0:
             center, scale, eps = st["activity"]
@@ -110,9 +142,7 @@ def _impute(members, values: np.ndarray, observed: np.ndarray, window: int) -> n
         for a in range(0, len(todo), _SCORE_BLOCK):
             starts = todo[a : a + _SCORE_BLOCK]
             W = _windows(values, w, starts)
-            R = np.mean([m.inverse_transform(m.transform(W)) for m in members], axis=0).reshape(
-                len(starts), C, w
-            )
+            R = _members_reconstruction(members, W).reshape(len(starts), C, w)
             for k, s in enumerate(starts):
                 sums[s : s + w] += R[k].T
                 counts[s : s + w] += 1
