@@ -22,6 +22,8 @@ import numbers
 
 import numpy as np
 
+from .._core.quantiles import quantile_level
+
 # A numeric condition accepts drawn values within this distance of its rank (in [0, 1]).
 RANK_WINDOW = 0.01
 # Rows drawn at most while looking for matches (or 1,000 per requested row if more).
@@ -105,10 +107,7 @@ class _Condition:
         self.write = True
 
     def _rank(self, encoded: np.ndarray) -> np.ndarray:
-        levels = np.linspace(0.0, 1.0, len(self.train_q))
-        up = np.interp(encoded, self.train_q, levels)
-        down = -np.interp(-encoded, -self.train_q[::-1], -levels[::-1])
-        return 0.5 * (up + down)
+        return quantile_level(encoded, self.train_q)
 
     def matches(self, X: np.ndarray) -> np.ndarray:
         spec = self.spec

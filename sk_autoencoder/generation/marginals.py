@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.quantiles import quantile_level
+
 # Quantile levels kept per column (the maps are piecewise linear between them).
 N_LEVELS = 1001
 # Rows of the reference sample drawn at the end of fit.
@@ -101,7 +103,5 @@ class MarginalCalibration:
 def _monotone_map(values: np.ndarray, model_q: np.ndarray, train_q: np.ndarray) -> np.ndarray:
     """``F_train^-1(F_model(v))`` by interpolation; runs of equal model quantiles averaged."""
     levels = np.linspace(0.0, 1.0, len(model_q))
-    up = np.interp(values, model_q, levels)
-    down = -np.interp(-values, -model_q[::-1], -levels[::-1])
-    out = np.interp(0.5 * (up + down), levels, train_q)
+    out = np.interp(quantile_level(values, model_q), levels, train_q)
     return np.where(np.isfinite(values), out, values)

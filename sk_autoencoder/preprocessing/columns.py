@@ -17,6 +17,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from .._core.frames import pandas_if_loaded
+from .._core.quantiles import quantile_level
 from .values import _as_object, _int_bounds, _known, _missing_mask, _sort_levels, _value_kind
 
 #: Suffix of the one-hot column that stands for the grouped rare levels.
@@ -36,12 +37,7 @@ def _normal_scores(n: int) -> np.ndarray:
 
 def _to_normal(values: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     """Values -> normal scores through the training quantiles (ties: the middle of the run)."""
-    refs = np.linspace(0.0, 1.0, len(quantiles))
-    # Interpolating up and down and averaging puts a value shared by a run of quantiles (e.g.
-    # the zeros of a zero-inflated column) at the run's middle, as QuantileTransformer does.
-    up = np.interp(values, quantiles, refs)
-    down = -np.interp(-values, -quantiles[::-1], -refs[::-1])
-    return ndtri(np.clip(0.5 * (up + down), _P_BOUND, 1 - _P_BOUND))
+    return ndtri(np.clip(quantile_level(values, quantiles), _P_BOUND, 1 - _P_BOUND))
 
 
 def _from_normal(scores: np.ndarray, quantiles: np.ndarray) -> np.ndarray:

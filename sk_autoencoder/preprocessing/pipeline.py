@@ -138,7 +138,7 @@ class TabularPipeline(Pipeline):
         """``marginals_``: the calibration of sampled numeric columns (see the class notes)."""
         self.marginals_ = None
         pre = self._preprocessor()
-        if pre is None or not self._generative() or len(self.steps) < 2:
+        if pre is None or not self._generative():
             return
         final = self.steps[-1][1]
         seed = final.random_state if isinstance(final.random_state, numbers.Integral) else 0
@@ -180,7 +180,7 @@ class TabularPipeline(Pipeline):
         return out
 
     def _encoded_sample(self, n: int, rng) -> np.ndarray:
-        """``n`` rows from the final step, in the first step's output space."""
+        """``n`` rows from the final step, in the first step's output space, calibrated."""
         final = self.steps[-1][1]
         kwargs = {"draw": "likelihood"} if self._generative() else {}
         Xs = final.sample(n_samples=n, random_state=rng, **kwargs)
@@ -188,13 +188,13 @@ class TabularPipeline(Pipeline):
             if step is None or step == "passthrough":
                 continue
             Xs = step.inverse_transform(Xs)
-        return np.asarray(Xs) if self._preprocessor() is not None else Xs
+        Xs = np.asarray(Xs) if self._preprocessor() is not None else Xs
+        # Marginal calibration (only fitted with a TabularPreprocessor as the first step).
+        marginals = getattr(self, "marginals_", None)
+        return Xs if marginals is None else marginals.apply(Xs)
 
     def _decode(self, Xs):
-        """Rows in the first step's output space -> the training form, calibrated."""
-        marginals = getattr(self, "marginals_", None)
-        if marginals is not None and self._preprocessor() is not None:
-            Xs = marginals.apply(Xs)
+        """Rows in the first step's output space -> the training form."""
         first = self.steps[0][1]
         if first is None or first == "passthrough":
             return Xs
@@ -245,8 +245,6 @@ class TabularPipeline(Pipeline):
             batch = int(min(MAX_BATCH, budget - drawn, max(1000, 2 * (n - found) / rate)))
             Xs = self._encoded_sample(batch, rng)
             drawn += batch
-            if self.marginals_ is not None:
-                Xs = self.marginals_.apply(Xs)
             hit = Xs[cond.matches(Xs)]
             kept.append(hit)
             found += len(hit)
