@@ -36,6 +36,7 @@ from .codec import (
     _unfloat,
 )
 from .columns import N_QUANTILES, _CategoricalSpec, _NumericSpec
+from .fitted import _store_specs
 from .running import _RunningCategorical, _RunningNumeric, _RunningStats
 
 _NUMERIC_KEYS = {"kind", "name", "dtype", "fill", "center", "scale", "indicator"}
@@ -265,7 +266,7 @@ def _restore_preprocessor(pre, state) -> None:
     pre._array_dtype = array_dtype
     pre.feature_names_in_ = np.asarray([spec.name for spec in specs], dtype=object)
     pre.n_features_in_ = len(specs)
-    pre._store_specs(specs)
+    _store_specs(pre, specs)
     if running is not None:
         running.specs = pre._specs
         pre._running = running

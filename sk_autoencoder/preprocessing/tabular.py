@@ -204,8 +204,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
                 spec = _CategoricalSpec.fit(name, col, n_rows, start, **params)
             specs.append(spec)
             start += spec.width
-        self._remember_input(X, columns)
-        self._store_specs(specs)
+        _remember_input(self, X, columns)
+        _store_specs(self, specs)
         return self
 
     def partial_fit(self, X, y=None):
@@ -257,20 +257,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         specs = running.build_specs(self._numeric_params(), self._categorical_params())
         _check_chunk(specs, chunk)
         if first:
-            self._remember_input(X, columns)
-        self._store_specs(specs)
+            _remember_input(self, X, columns)
+        _store_specs(self, specs)
         running.specs = self._specs
         self._running = running
         self.n_samples_seen_ = running.n_rows
         return self
-
-    def _remember_input(self, X, columns) -> None:
-        """Input form and column names seen by the first fit call."""
-        _remember_input(self, X, columns)
-
-    def _store_specs(self, specs) -> None:
-        """Set the public fitted attributes from the column encodings."""
-        _store_specs(self, specs)
 
     # ------------------------------------------------------------------ encoding
 
