@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.ensemble import IsolationForest
 
+from .._scoring import robust_center_scale
+
 # Rows walked through the trees at once (bounds memory: rows x trees node indices).
 _CHUNK = 4096
 # IsolationForest grows trees at most ceil(log2(256)) = 8 deep; a loaded tree deeper than this
@@ -145,8 +147,6 @@ class IsolationMixin:
         return float(self.isolation_weight) > 0
 
     def _fit_isolation(self, train: np.ndarray, hold: np.ndarray, seed: int) -> None:
-        from .._scoring import robust_center_scale
-
         self._isolation = None
         if not self._use_isolation():
             return
