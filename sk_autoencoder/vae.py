@@ -34,8 +34,7 @@ _DRAWS = ("mean", "likelihood")
 # Largest code of n_components="auto" for the MLP: enough to generate rows from, small to fit.
 _AUTO_MAX_CODE = 32
 _PRIOR_STATE_KEYS = ("prior_weights", "prior_means", "prior_cholesky")
-# Monte-Carlo draws for the ELBO in ``score_samples`` when no importance sampling is asked.
-_ELBO_SAMPLES = 16
+_ELBO_SAMPLES = 16  # Monte-Carlo draws of the ELBO in ``score_samples``
 # Code draws decoded at once while scoring (bounds memory: rows x draws x features).
 _DRAWS_PER_CHUNK = 64
 
@@ -363,18 +362,20 @@ class VAEGenerator(BaseAutoencoder):
         common to all rows (seeded by ``random_state``), so a row's score does not depend on
         the other rows in ``X`` and repeats exactly.
         """
-        check_params(self, (_IMPORTANCE_RULE,))  # n_importance_samples may be set after fit
         X = self._check_input(X)
+        score = self._row_score(torch.float32 if X.dtype == np.float32 else torch.float64)
+        return self._warn_non_finite(self._batched(score, X).double().cpu().numpy(), X)
+
+    def _row_score(self, dtype, device=None):
+        """``fn(module, batch)`` of :meth:`score_samples`: draws seeded by random_state (or 0)."""
+        check_params(self, (_IMPORTANCE_RULE,))  # n_importance_samples may be set after fit
         k = self.n_importance_samples
-        n_draws = _ELBO_SAMPLES if k is None else int(k)
-        # Common random numbers: seeded by an int random_state (else 0), so scores repeat.
         seed = int(self.random_state) if isinstance(self.random_state, numbers.Integral) else 0
-        gen = torch.Generator().manual_seed(seed)
-        eps = torch.randn(n_draws, self.n_components_, generator=gen, dtype=torch.float64)
-        eps = eps.to(self._device, dtype=torch.float32 if X.dtype == np.float32 else None)
+        shape = (_ELBO_SAMPLES if k is None else int(k), self.n_components_)
+        eps = torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.double)
+        eps = eps.to(self._device if device is None else device, dtype=dtype)
         score = self._elbo if k is None else self._iwae
-        scores = self._batched(lambda m, xb: score(m, xb, eps), X).double().cpu().numpy()
-        return self._warn_non_finite(scores, X)
+        return lambda module, xb: score(module, xb, eps)
 
     def _log_px_draws(self, module, xb, q, eps):
         """Log-likelihoods ``log p(x | z_j)`` of draws ``z_j = mu + std * eps_j`` of ``q``.

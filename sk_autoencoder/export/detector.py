@@ -1,0 +1,113 @@
+"""``AutoencoderOutlierDetector``'s scores as a torch module, ready to be traced to ONNX.
+
+From model-space rows (and the mask of their unseen cells) to ``label``, ``decision_function``
+and ``score_samples``, with every fitted statistic a constant: the members' column errors and
+codes (float32, as in Python), then in float64 the robust z-scores, the code-space distance,
+the unseen floors and the fitted ``offset_``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..modules import per_feature_nll
+from ..modules.parallel import per_member
+from .methods import blocks_copy, network_copy
+
+
+def check_convertible(det) -> None:
+    """Raise a ``ValueError`` naming a fitted setting without an ONNX converter."""
+    name = type(det).__name__
+    if det.model != "ae":
+        raise ValueError(
+            f"{name}(model={det.model!r}) has no ONNX converter (its members score by sampled "
+            "draws); refit with model='ae' (the default) to export."
+        )
+    if getattr(det, "_isolation", None) is not None:
+        raise ValueError(
+            f"{name}(isolation_weight={det.isolation_weight}) has no ONNX converter (the "
+            "isolation forest is not exported); refit with isolation_weight=0 (the default)."
+        )
+
+
+def _t(value) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(value, dtype=np.float64))
+
+
+class DetectorScores(nn.Module):
+    """``(z, unseen) -> (label, decision_function, score_samples)``, each (n, 1).
+
+    ``z``: float32 model-space rows (n, d); ``unseen``: float64 (n, n_features_in_), 1 where the
+    cell is unseen (all zeros for array input).
+    """
+
+    def __init__(self, det):
+        super().__init__()
+        check_convertible(det)
+        members = det.estimators_[0]
+        self.net = network_copy(members)
+        self.blocks = blocks_copy(members)
+        self.code_sizes = [int(k) for k in det.code_sizes_]
+        groups = det._groups
+        d = int(self.blocks.n_features)
+        self.register_buffer("groups", torch.zeros(d, len(groups), dtype=torch.float64))
+        for j, (a, b) in enumerate(groups):
+            self.groups[a:b, j] = 1.0
+        self.latent_weight = float(det.latent_weight) if det._use_latent() else 0.0
+        self.stats = []
+        for (med, scale), (rmed, rscale), latent in zip(
+            det._col_stats, det._row_stats, det._latent_stats
+        ):
+            entry = {"med": _t(med), "scale": _t(scale), "row": (float(rmed), float(rscale))}
+            if latent is not None:
+                entry.update(
+                    mean=_t(latent["mean"]),
+                    precision=_t(latent["precision"]),
+                    rec=tuple(float(v) for v in latent["rec"]),
+                    dist=(float(latent["center"]), float(latent["scale"])),
+                )
+            self.stats.append(entry)
+        self.floors = None if det._error_floor is None else [_t(f) for f in det._error_floor]
+        # Unseen categorical cells are scored as the column's rarest training level.
+        self.recode = None
+        if det._unseen_levels is not None and any(p >= 0 for p in det._unseen_levels):
+            spread = torch.zeros(len(groups), d, dtype=torch.float64)
+            rarest = torch.zeros(d)
+            for j, ((a, _), pos) in enumerate(zip(groups, det._unseen_levels)):
+                if pos >= 0:
+                    spread[j, groups[j][0] : groups[j][1]] = 1.0
+                    rarest[a + pos] = 1.0
+            self.recode = (spread, rarest)
+        self.offset = float(det.offset_)
+
+    def _member_score(self, m: int, err: torch.Tensor, code: torch.Tensor, unseen) -> torch.Tensor:
+        stats = self.stats[m]
+        E = err.double() @ self.groups  # (n, p): errors per input column
+        if self.floors is not None:
+            E = torch.where(unseen > 0, torch.maximum(E, self.floors[m]), E)
+        raw = ((E - stats["med"]) / stats["scale"]).mean(dim=1)
+        if "mean" in stats:
+            D = code[:, : self.code_sizes[m]].double() - stats["mean"]
+            dist = ((D @ stats["precision"]) * D).sum(dim=1)
+            r_med, r_scale = stats["rec"]
+            center, scale = stats["dist"]
+            raw = (raw - r_med) / r_scale + self.latent_weight * (dist - center) / scale
+        r_med, r_scale = stats["row"]
+        return (raw - r_med) / r_scale
+
+    def forward(self, z: torch.Tensor, unseen: torch.Tensor):
+        """``label`` (int64), ``decision_function`` and ``score_samples`` (float32), (n, 1) each."""
+        if self.recode is not None:
+            spread, rarest = self.recode
+            z = torch.where((unseen @ spread) > 0, rarest, z)
+        code = self.net.encode(z)  # (M, n, k)
+        err = per_member(per_feature_nll, self.net.decode(code), self.blocks, z)  # (M, n, d)
+        anomaly = torch.stack(
+            [self._member_score(m, err[m], code[m], unseen) for m in range(len(self.stats))]
+        ).mean(dim=0)
+        score = -anomaly.reshape(-1, 1)
+        decision = score - self.offset
+        label = torch.where(decision < 0, -1, 1).to(torch.int64)
+        return label, decision.float(), score.float()
