@@ -121,9 +121,11 @@ def _input_specs(model):
     """``(name, numpy dtype or object)`` of the inputs of a ModelProto or InferenceSession."""
     if hasattr(model, "get_inputs"):
         kinds = {"tensor(float)": np.float32, "tensor(double)": np.float64}
+        kinds["tensor(int64)"] = np.int64
         return [(i.name, kinds.get(i.type, object)) for i in model.get_inputs()]
     onnx = require("onnx")
     kinds = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.DOUBLE: np.float64}
+    kinds[onnx.TensorProto.INT64] = np.int64
     return [(i.name, kinds.get(i.type.tensor_type.elem_type, object)) for i in model.graph.input]
 
 
