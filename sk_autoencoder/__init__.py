@@ -12,6 +12,7 @@ from .preprocessing import (
     TabularPreprocessor,
     make_tabular_pipeline,
 )
+from .reports import report
 from .timeseries import SeriesOutlierDetector, SlidingWindows
 from .vae import VAEGenerator
 
@@ -32,5 +33,6 @@ __all__ = [
     "load",
     "make_tabular_pipeline",
     "privacy_check",
+    "report",
     "save",
 ]

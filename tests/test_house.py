@@ -359,6 +359,7 @@ PUBLIC_API = [
     "load",
     "make_tabular_pipeline",
     "privacy_check",
+    "report",
     "save",
 ]
 
@@ -401,6 +402,7 @@ IMPORT_PATHS = {
         "weather_tutorial_matrix",
     ],
     "streaming": ["fit_parquet", "iter_parquet", "transform_parquet"],
+    "reports": ["report"],
     "compression": ["BitstreamError", "ImageCodec"],
     "checkpoint": ["LoadTrainingState", "TrainingCheckpoint"],
     "distributed": [
