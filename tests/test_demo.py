@@ -23,10 +23,27 @@ def demo_run(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_demo_writes_three_files(demo_run):
-    out, _ = demo_run
-    for name in ("embedding_3d.png", "loss_curves.png", "summary.json"):
+def test_demo_writes_its_files(demo_run):
+    out, summary = demo_run
+    for name in ("embedding_3d.png", "loss_curves.png", "report.html", "summary.json"):
         assert (out / name).is_file(), name
+    assert summary["files"] == [
+        "embedding_3d.png",
+        "loss_curves.png",
+        "report.html",
+        "summary.json",
+    ]
+
+
+@pytest.mark.slow
+def test_demo_report(demo_run):
+    out, summary = demo_run
+    page = (out / "report.html").read_text(encoding="utf-8")
+    for section in ("training", "embedding", "columns"):
+        assert f'<section id="{section}">' in page
+    assert "PCA(3) of the same rows" in page
+    assert "Location" in page  # the table's columns, by name
+    assert 0 < summary["full_table"]["report_seconds"] < 120
 
 
 @pytest.mark.slow

@@ -7,7 +7,8 @@ server) the non-interactive Agg backend is selected, unless a backend was chosen
 Every function returns the :class:`matplotlib.figure.Figure` it drew on, so the caller can
 ``fig.savefig(...)`` it.
 
-One module per subject: ``embeddings`` (:func:`plot_embedding`), ``training``
+One module per subject: ``embeddings`` (:func:`plot_embedding`,
+:func:`plot_embeddings_side_by_side`), ``training``
 (:func:`plot_loss_curves`), ``anomalies`` (:func:`plot_anomaly_scores`,
 :func:`plot_anomaly_contributions`), ``images`` (:func:`plot_image_grid`,
 :func:`plot_reconstructions`, :func:`plot_interpolation`, :func:`plot_traversal`) and
@@ -22,13 +23,14 @@ from ._common import MISSING_LABEL as MISSING_LABEL
 from .anomalies import plot_anomaly_contributions as plot_anomaly_contributions
 from .anomalies import plot_anomaly_scores as plot_anomaly_scores
 from .compression import plot_rate_distortion
-from .embeddings import plot_embedding
+from .embeddings import plot_embedding, plot_embeddings_side_by_side
 from .images import plot_image_grid, plot_interpolation, plot_reconstructions, plot_traversal
 from .series import plot_series_anomalies
 from .training import plot_loss_curves
 
 __all__ = [
     "plot_embedding",
+    "plot_embeddings_side_by_side",
     "plot_image_grid",
     "plot_interpolation",
     "plot_loss_curves",

@@ -218,3 +218,60 @@ def _zoom(ax, Zs, k: int, zoom_quantile: float) -> None:
     setters = [ax.set_xlim, ax.set_ylim] + ([ax.set_zlim] if k == 3 else [])
     for j, set_lim in enumerate(setters):
         set_lim(lo[j] - pad[j], hi[j] + pad[j])
+
+
+def plot_embeddings_side_by_side(
+    embeddings: dict,
+    labels=None,
+    *,
+    max_points: int | None = 20_000,
+    random_state=0,
+    title: str | None = None,
+    label_name: str | None = None,
+    palette: dict | None = None,
+    point_size: float | None = None,
+    alpha: float = 0.35,
+    zoom_quantile: float | None = 0.01,
+):
+    """Several embeddings of the same rows side by side, one panel each, same colours.
+
+    Parameters
+    ----------
+    embeddings : dict
+        ``{panel title: Z}`` with every ``Z`` of shape (n_samples, 2) or (n_samples, 3), e.g.
+        ``{"PCA(3)": pca_codes, "autoencoder": codes}``.
+    labels, max_points, random_state, label_name, palette, point_size, alpha, zoom_quantile
+        As in :func:`plot_embedding`, for every panel (the same random subset in each). By
+        default the axes are zoomed to the 1st-99th percentiles and the points are small
+        and translucent, so that the structure of a large data set is not one blob.
+    title : str, default=None
+        Figure title above the panels.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    plt = _pyplot()
+    panels = {name: _check_codes(Z) for name, Z in embeddings.items()}
+    if not panels:
+        raise ValueError("plot_embeddings_side_by_side needs at least one embedding.")
+    fig = plt.figure(figsize=(7 * len(panels), 6.5))
+    for i, (name, Z) in enumerate(panels.items()):
+        ax = fig.add_subplot(1, len(panels), i + 1, projection="3d" if Z.shape[1] == 3 else None)
+        plot_embedding(
+            Z,
+            labels,
+            ax=ax,
+            max_points=max_points,
+            random_state=random_state,
+            title=name,
+            label_name=label_name,
+            palette=palette,
+            point_size=point_size,
+            alpha=alpha,
+            zoom_quantile=zoom_quantile,
+        )
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
