@@ -150,6 +150,8 @@ def _full_table(df, out: Path, seed: int) -> dict:
         label_name=LABEL,
         palette=PALETTE,
         random_state=seed,
+        zoom_quantile=0.02,
+        axis_labels={f"PCA({N_COMPONENTS})": ["PC 1", "PC 2", "PC 3"]},
         title=f"Weather table: 3-D embeddings of {n:,} rows x {d} columns",
     )
     fig.savefig(out / "embedding_3d.png", dpi=100)

@@ -229,9 +229,10 @@ def plot_embeddings_side_by_side(
     title: str | None = None,
     label_name: str | None = None,
     palette: dict | None = None,
-    point_size: float | None = None,
-    alpha: float = 0.35,
+    point_size: float | None = 3.0,
+    alpha: float = 0.5,
     zoom_quantile: float | None = 0.01,
+    axis_labels: dict | None = None,
 ):
     """Several embeddings of the same rows side by side, one panel each, same colours.
 
@@ -245,7 +246,9 @@ def plot_embeddings_side_by_side(
         default the axes are zoomed to the 1st-99th percentiles and the points are small
         and translucent, so that the structure of a large data set is not one blob.
     title : str, default=None
-        Figure title above the panels.
+        Figure title above the panels; the subsampling and zoom notes are appended to it.
+    axis_labels : dict, default=None
+        ``{panel title: axis labels}`` for some panels; ``code 0``, ``code 1``, ... otherwise.
 
     Returns
     -------
@@ -269,9 +272,18 @@ def plot_embeddings_side_by_side(
             palette=palette,
             point_size=point_size,
             alpha=alpha,
+            axis_labels=(axis_labels or {}).get(name),
             zoom_quantile=zoom_quantile,
         )
-    if title:
-        fig.suptitle(title)
+        ax.set_title(name)  # the notes, the same for every panel, go in the figure title
+    n = len(next(iter(panels.values())))
+    notes = []
+    if max_points is not None and n > max_points:
+        notes.append(f"random {int(max_points):,} of {n:,} points shown, seed {random_state}")
+    if zoom_quantile is not None:
+        notes.append(f"axes zoomed to the {zoom_quantile:g}-{1 - zoom_quantile:g} quantiles")
+    text = "\n".join([t for t in (title, "; ".join(notes)) if t])
+    if text:
+        fig.suptitle(text)
     fig.tight_layout()
     return fig
