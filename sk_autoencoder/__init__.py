@@ -3,6 +3,7 @@
 from ._version import __version__
 from .autoencoder import AutoencoderTransformer
 from .compression import BitstreamError, ImageCodec
+from .export import onnx_inputs, to_onnx
 from .generation import privacy_check
 from .outliers import AutoencoderOutlierDetector, evaluate_detector
 from .persistence import ModelFormatError, load, save
@@ -32,7 +33,9 @@ __all__ = [
     "evaluate_detector",
     "load",
     "make_tabular_pipeline",
+    "onnx_inputs",
     "privacy_check",
     "report",
     "save",
+    "to_onnx",
 ]

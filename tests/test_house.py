@@ -358,14 +358,17 @@ PUBLIC_API = [
     "evaluate_detector",
     "load",
     "make_tabular_pipeline",
+    "onnx_inputs",
     "privacy_check",
     "report",
     "save",
+    "to_onnx",
 ]
 
 # Names users import from submodules (each module's public names before the restructure).
 IMPORT_PATHS = {
     "autoencoder": ["AutoencoderTransformer"],
+    "export": ["onnx_inputs", "register_converters", "to_onnx"],
     "vae": ["VAEGenerator"],
     "preprocessing": [
         "ImageScaler",

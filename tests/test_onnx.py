@@ -192,10 +192,26 @@ def test_written_model_has_a_dynamic_batch(scaled_ae, X, tmp_path):
     _close(codes, scaled_ae.transform(X[:33]))
 
 
+def test_quantile_preprocessor_and_generator_pipeline(frame, odd_rows):
+    """The generators' preprocessing (normal scores through training quantiles) converts."""
+    zeros = frame.assign(rain=frame["rain"].where(frame.index % 3 > 0, 0.0))  # a zero run
+    quantile = TabularPreprocessor(numeric_transform="quantile", min_frequency=0).fit(zeros)
+    extreme = pd.DataFrame(
+        {"rain": [-5.0, 0.0, 1e6], "count": [0, 99, 3], "wind": ["N", "S", None],
+         "temp": [-40.0, 0.0, 40.0], "kind": pd.Categorical(["p", "q", "p"])}
+    )  # fmt: skip
+    rows = pd.concat([odd_rows, extreme, zeros.iloc[:30]], ignore_index=True)
+    (table,) = _run(to_onnx(quantile, zeros[:1]), rows)
+    _close(table, quantile.transform(rows), rel=1e-6)
+    pipe = make_tabular_pipeline(VAEGenerator(max_epochs=3, random_state=0)).fit(zeros)
+    model = to_onnx(pipe, zeros[:1], options={VAEGenerator: {"score_samples": True}})
+    codes, scores = _run(model, rows)
+    _close(codes, pipe.transform(rows))
+    _close(scores[:, 0], pipe[-1].score_samples(pipe[0].transform(rows)))
+
+
 def test_unconvertible_settings_raise_clear_errors(frame, X):
-    quantile = TabularPreprocessor(numeric_transform="quantile").fit(frame)
-    with pytest.raises(ValueError, match="numeric_transform='standard'"):
-        to_onnx(quantile, frame[:1])
+    quantile = TabularPreprocessor().fit(frame)
     forest = AutoencoderOutlierDetector(
         n_estimators=1, n_steps=20, isolation_weight=0.5, random_state=0
     ).fit(X)

@@ -55,6 +55,8 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     assert (namespace["rainy"]["rain_tomorrow"] == "Yes").all()
     assert not namespace["report"]["memorised"]
     assert ((restored.astype(float) - namespace["digits"][:10]) ** 2).mean() < 40**2
+    assert namespace["onnx_codes"].shape == (100, 8)
+    assert namespace["onnx_label"][1, 0] == -1  # the ONNX graph flags the unseen level
 
 
 @pytest.mark.slow

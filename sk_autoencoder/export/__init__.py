@@ -10,6 +10,9 @@ Needs the optional extra: ``pip install sk_autoencoder[onnx]`` (onnx, onnxruntim
 
 from __future__ import annotations
 
+import json
+import re
+
 import numpy as np
 
 from .._core.frames import is_dataframe
@@ -24,6 +27,8 @@ __all__ = ["DEFAULT_OPSET", "onnx_inputs", "register_converters", "to_onnx"]
 #: The opset of the default ONNX domain written unless ``target_opset`` says otherwise.
 DEFAULT_OPSET = 18
 _METHODS = ("predict", "inverse_transform")
+#: Metadata key of the DataFrame columns behind the ONNX inputs, in input order.
+COLUMNS_KEY = "sk_autoencoder.input_columns"
 
 
 def _initial_types(X_sample):
@@ -112,21 +117,46 @@ def to_onnx(estimator, X_sample, path=None, *, method="predict", target_opset=No
             target_opset=target_opset,
             options=options,
         )
+    if is_dataframe(X_sample):
+        # ONNX input names are sanitised ("my col!" -> "my_col_"): keep the columns' own names
+        entry = model.metadata_props.add()
+        entry.key, entry.value = COLUMNS_KEY, json.dumps([str(c) for c in X_sample.columns])
     if path is not None:
         onnx.save_model(model, str(path))
     return model
 
 
 def _input_specs(model):
-    """``(name, numpy dtype or object)`` of the inputs of a ModelProto or InferenceSession."""
+    """``(name, numpy dtype or object)`` of the inputs of a ModelProto or InferenceSession.
+
+    Also the column names recorded by :func:`to_onnx` (or None).
+    """
     if hasattr(model, "get_inputs"):
         kinds = {"tensor(float)": np.float32, "tensor(double)": np.float64}
         kinds["tensor(int64)"] = np.int64
-        return [(i.name, kinds.get(i.type, object)) for i in model.get_inputs()]
-    onnx = require("onnx")
-    kinds = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.DOUBLE: np.float64}
-    kinds[onnx.TensorProto.INT64] = np.int64
-    return [(i.name, kinds.get(i.type.tensor_type.elem_type, object)) for i in model.graph.input]
+        specs = [(i.name, kinds.get(i.type, object)) for i in model.get_inputs()]
+        meta = model.get_modelmeta().custom_metadata_map
+    else:
+        onnx = require("onnx")
+        kinds = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.DOUBLE: np.float64}
+        kinds[onnx.TensorProto.INT64] = np.int64
+        graph = model.graph
+        specs = [(i.name, kinds.get(i.type.tensor_type.elem_type, object)) for i in graph.input]
+        meta = {p.key: p.value for p in model.metadata_props}
+    columns = json.loads(meta[COLUMNS_KEY]) if COLUMNS_KEY in meta else None
+    return specs, columns if columns is not None and len(columns) == len(specs) else None
+
+
+def _column_of(X, name: str, recorded):
+    """The column of ``X`` behind the ONNX input ``name`` (``recorded``: its column name)."""
+    columns = {str(c): c for c in X.columns}
+    for candidate in (recorded, name):
+        if candidate in columns:
+            return columns[candidate]
+    sanitised = [c for t, c in columns.items() if re.sub(r"[^\w+]", "_", t) == name]
+    if len(sanitised) == 1:
+        return sanitised[0]
+    raise ValueError(f"onnx_inputs: X has no column {recorded or name!r} (the model's input).")
 
 
 def _strings(values) -> np.ndarray:
@@ -145,18 +175,15 @@ def onnx_inputs(model, X) -> dict:
     missing), the others as strings (the empty string for missing); an array gives ``{"X":
     X}`` in the input's float type.
     """
-    specs = _input_specs(model)
+    specs, recorded = _input_specs(model)
     if is_dataframe(X):
         feed = {}
-        columns = {str(c): c for c in X.columns}
-        for name, dtype in specs:
-            if name not in columns:
-                raise ValueError(f"onnx_inputs: X has no column {name!r} (the model's input).")
-            values = X[columns[name]].to_numpy(dtype=object)
+        for i, (name, dtype) in enumerate(specs):
+            column = X[_column_of(X, name, None if recorded is None else recorded[i])]
             if dtype is object:
-                feed[name] = _strings(values)
+                feed[name] = _strings(column.to_numpy(dtype=object))
             else:
-                numeric = X[columns[name]].astype("float64").to_numpy(na_value=np.nan)
+                numeric = column.astype("float64").to_numpy(na_value=np.nan)
                 feed[name] = numeric.astype(dtype).reshape(-1, 1)
         return feed
     if len(specs) != 1 or specs[0][1] is object:

@@ -36,8 +36,11 @@ class AutoencoderMethods(nn.Module):
     def __init__(self, est, reconstruction: bool = False, score_samples: bool = False):
         super().__init__()
         self.net = network_copy(est)
-        self.est = est
         self.blocks = blocks_copy(est)
+        # A shallow copy whose feature blocks are on the CPU, like the traced network: the
+        # estimator's own methods compute the outputs (the fitted model is left untouched).
+        self.est = copy.copy(est)
+        self.est._blocks = self.blocks
         self.reconstruction = reconstruction
         self.score = None
         if score_samples:

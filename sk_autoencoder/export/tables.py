@@ -1,7 +1,8 @@
 """``TabularPreprocessor`` in ONNX operators: imputation, indicators, scaling, one-hot.
 
 The graph takes one input per column, as skl2onnx does for a ``ColumnTransformer`` fed a
-DataFrame: numeric columns as float or double tensors of shape (n, 1), NaN for missing;
+DataFrame: numeric columns as float or double tensors of shape (n, 1), NaN for missing
+(standardised, or turned into normal scores for ``numeric_transform="quantile"``);
 categorical columns as string tensors of shape (n, 1), the empty string for missing
 (:func:`sk_autoencoder.onnx_inputs` builds these from a DataFrame). A table of numeric columns
 only may also come as one matrix (n, n_features_in_). Levels never seen in fit go where
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..preprocessing.columns import P_BOUND
 from .ops import as_float, cast, constant, node, variable_dtype
+from .quantile import normal_scores
 
 #: The ONNX input value of a missing categorical cell.
 MISSING_TEXT = ""
@@ -28,12 +31,6 @@ def level_key(value) -> str:
 def check_convertible(pre) -> None:
     """Raise a ``ValueError`` naming what in a fitted preprocessor has no ONNX form."""
     for spec in pre._specs:
-        if spec.kind == "numeric" and spec.quantiles is not None:
-            raise ValueError(
-                f"TabularPreprocessor(numeric_transform='quantile') has no ONNX converter "
-                f"(column {spec.name!r}: the normal-score transform needs the inverse normal "
-                "CDF); refit with numeric_transform='standard' to export."
-            )
         if spec.kind == "categorical":
             keys = [level_key(v) for v in list(spec.levels) + list(spec.infrequent)]
             if MISSING_TEXT in keys or len(set(keys)) < len(keys):
@@ -66,9 +63,13 @@ def _column_inputs(pre, inputs) -> list:
 def _numeric(scope, container, spec, value: str):
     """The encoded column(s) and the unseen flag of a numeric column (double (n, 1) each)."""
     nan = node(scope, container, "IsNaN", [value])
-    filled = node(scope, container, "Where", [nan, constant(scope, container, [spec.fill]), value])
-    shifted = node(scope, container, "Sub", [filled, constant(scope, container, [spec.center])])
-    parts = [node(scope, container, "Div", [shifted, constant(scope, container, [spec.scale])])]
+    if spec.quantiles is not None:  # numeric_transform="quantile"
+        parts = [normal_scores(scope, container, value, spec.quantiles, P_BOUND)]
+    else:
+        fill = constant(scope, container, [spec.fill])
+        filled = node(scope, container, "Where", [nan, fill, value])
+        shifted = node(scope, container, "Sub", [filled, constant(scope, container, [spec.center])])
+        parts = [node(scope, container, "Div", [shifted, constant(scope, container, [spec.scale])])]
     nan_flag = cast(scope, container, nan, np.float64)
     if spec.indicator:
         parts.append(nan_flag)

@@ -28,16 +28,16 @@ MISSING = "__missing__"
 N_QUANTILES = 1000
 # Normal scores are clipped to the quantiles of these probabilities (about +-5.2), as in
 # scikit-learn's QuantileTransformer.
-_P_BOUND = 1e-7
+P_BOUND = 1e-7
 
 
 def _normal_scores(n: int) -> np.ndarray:
-    return ndtri(np.clip(np.linspace(0.0, 1.0, n), _P_BOUND, 1 - _P_BOUND))
+    return ndtri(np.clip(np.linspace(0.0, 1.0, n), P_BOUND, 1 - P_BOUND))
 
 
 def _to_normal(values: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     """Values -> normal scores through the training quantiles (ties: the middle of the run)."""
-    return ndtri(np.clip(quantile_level(values, quantiles), _P_BOUND, 1 - _P_BOUND))
+    return ndtri(np.clip(quantile_level(values, quantiles), P_BOUND, 1 - P_BOUND))
 
 
 def _from_normal(scores: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
