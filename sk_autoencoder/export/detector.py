@@ -14,17 +14,12 @@ from torch import nn
 
 from ..modules import per_feature_nll
 from ..modules.parallel import per_member
-from .methods import blocks_copy, network_copy
+from .methods import AutoencoderMethods, blocks_copy, network_copy
 
 
 def check_convertible(det) -> None:
     """Raise a ``ValueError`` naming a fitted setting without an ONNX converter."""
     name = type(det).__name__
-    if det.model != "ae":
-        raise ValueError(
-            f"{name}(model={det.model!r}) has no ONNX converter (its members score by sampled "
-            "draws); refit with model='ae' (the default) to export."
-        )
     if getattr(det, "_isolation", None) is not None:
         raise ValueError(
             f"{name}(isolation_weight={det.isolation_weight}) has no ONNX converter (the "
@@ -47,8 +42,14 @@ class DetectorScores(nn.Module):
         super().__init__()
         check_convertible(det)
         members = det.estimators_[0]
-        self.net = network_copy(members)
         self.blocks = blocks_copy(members)
+        self.vae = None
+        if det.model == "vae":  # one VAEGenerator per member, scored by its own ELBO
+            self.vae = nn.ModuleList(
+                AutoencoderMethods(m, score_samples=True) for m in det.estimators_
+            )
+        else:  # the members side by side in one network
+            self.net = network_copy(members)
         self.code_sizes = [int(k) for k in det.code_sizes_]
         groups = det._groups
         d = int(self.blocks.n_features)
@@ -83,12 +84,18 @@ class DetectorScores(nn.Module):
         self.offset = float(det.offset_)
 
     def _member_score(self, m: int, err: torch.Tensor, code: torch.Tensor, unseen) -> torch.Tensor:
+        """Member ``m``'s normalised row score; ``code``: its codes, or its ELBO for a VAE."""
         stats = self.stats[m]
         E = err.double() @ self.groups  # (n, p): errors per input column
         if self.floors is not None:
-            E = torch.where(unseen > 0, torch.maximum(E, self.floors[m]), E)
+            floored = torch.where(unseen > 0, torch.maximum(E, self.floors[m]), E)
+            if self.vae is not None:  # the ELBO does not read E: add the floor's excess
+                code = code.double() - (floored - E).sum(dim=1)
+            E = floored
         raw = ((E - stats["med"]) / stats["scale"]).mean(dim=1)
-        if "mean" in stats:
+        if self.vae is not None:
+            raw = -code.double()  # the negative ELBO
+        elif "mean" in stats:
             D = code[:, : self.code_sizes[m]].double() - stats["mean"]
             dist = ((D @ stats["precision"]) * D).sum(dim=1)
             r_med, r_scale = stats["rec"]
@@ -102,8 +109,15 @@ class DetectorScores(nn.Module):
         if self.recode is not None:
             spread, rarest = self.recode
             z = torch.where((unseen @ spread) > 0, rarest, z)
-        code = self.net.encode(z)  # (M, n, k)
-        err = per_member(per_feature_nll, self.net.decode(code), self.blocks, z)  # (M, n, d)
+        if self.vae is not None:
+            err, code = [], []
+            for member in self.vae:
+                mean = member.est._code(member.net, z)
+                err.append(per_feature_nll(member.net.decode(mean), z, self.blocks))
+                code.append(member.score(member.net, z))  # the ELBO (n,)
+        else:
+            code = self.net.encode(z)  # (M, n, k)
+            err = per_member(per_feature_nll, self.net.decode(code), self.blocks, z)  # (M, n, d)
         anomaly = torch.stack(
             [self._member_score(m, err[m], code[m], unseen) for m in range(len(self.stats))]
         ).mean(dim=0)
