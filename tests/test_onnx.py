@@ -181,6 +181,15 @@ def test_detector_on_a_table_with_unseen_values(frame, odd_rows):
     assert det.score_samples(odd_rows)[0] < np.median(det.score_samples(frame))
 
 
+def test_detector_with_the_isolation_forest(frame, odd_rows, X):
+    det = AutoencoderOutlierDetector(n_estimators=2, n_steps=40, isolation_weight=1.0)
+    det.set_params(random_state=0).fit(frame)
+    _check_detector(det, to_onnx(det, frame[:1]), odd_rows)
+    det = AutoencoderOutlierDetector(n_estimators=1, n_steps=40, isolation_weight=0.5)
+    det.set_params(random_state=0).fit(X)
+    _check_detector(det, to_onnx(det, X[:1]), np.vstack([X[:30], X[:5] * 6.0]))
+
+
 def test_vae_detector_on_a_table(frame, odd_rows):
     det = AutoencoderOutlierDetector(n_estimators=2, n_steps=40, model="vae", random_state=0)
     det.fit(frame)
@@ -218,11 +227,12 @@ def test_quantile_preprocessor_and_generator_pipeline(frame, odd_rows):
 
 def test_unconvertible_settings_raise_clear_errors(frame, X):
     quantile = TabularPreprocessor().fit(frame)
-    forest = AutoencoderOutlierDetector(
-        n_estimators=1, n_steps=20, isolation_weight=0.5, random_state=0
-    ).fit(X)
-    with pytest.raises(ValueError, match="isolation_weight=0"):
-        to_onnx(forest, X[:1])
+    from sk_autoencoder import SeriesOutlierDetector
+
+    series = SeriesOutlierDetector(window=8, n_estimators=1, random_state=0)
+    series.fit(np.sin(np.arange(200) / 5.0))
+    with pytest.raises(ValueError, match="SeriesOutlierDetector has no ONNX converter"):
+        to_onnx(series, X[:1, :1])
     with pytest.raises(ValueError, match="method must be one of"):
         to_onnx(quantile, frame[:1], method="sample")
     with pytest.raises(ValueError, match="AutoencoderTransformer or VAEGenerator"):

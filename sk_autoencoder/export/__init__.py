@@ -111,12 +111,25 @@ def to_onnx(estimator, X_sample, path=None, *, method="predict", target_opset=No
         model = _decoder_model(estimator, int(main))
     else:
         register_converters()
-        model = skl2onnx.to_onnx(
-            estimator,
-            initial_types=_initial_types(X_sample),
-            target_opset=target_opset,
-            options=options,
-        )
+        exceptions = require("skl2onnx.common.exceptions")
+        missing = (exceptions.MissingShapeCalculator, exceptions.MissingConverter)
+        try:
+            model = skl2onnx.to_onnx(
+                estimator,
+                initial_types=_initial_types(X_sample),
+                target_opset=target_opset,
+                options=options,
+            )
+        except missing as exc:
+            found = re.search(r"type '<class '([\w.]+)'>'", str(exc))
+            part = found.group(1).rsplit(".", 1)[-1] if found else "a step"
+            raise ValueError(
+                f"to_onnx: {part} has no ONNX converter. sk_autoencoder converts "
+                "AutoencoderTransformer, VAEGenerator, AutoencoderOutlierDetector and "
+                "TabularPreprocessor (alone or in pipelines with scikit-learn's own steps, which "
+                "skl2onnx converts); export the steps that convert, or register a converter for "
+                f"{part} with skl2onnx.update_registered_converter."
+            ) from exc
     if is_dataframe(X_sample):
         # ONNX input names are sanitised ("my col!" -> "my_col_"): keep the columns' own names
         entry = model.metadata_props.add()

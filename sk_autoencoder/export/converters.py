@@ -27,6 +27,7 @@ from . import detector as detector_graph
 from . import tables
 from .dependencies import require
 from .graph import export_torch, main_opset, splice
+from .isolation import isolation_scores
 from .methods import AutoencoderMethods
 from .ops import as_float, cast, constant, node
 
@@ -124,7 +125,6 @@ def _shape_detector(operator) -> None:
 
 def _convert_detector(scope, operator, container) -> None:
     det = operator.raw_operator
-    detector_graph.check_convertible(det)
     n_in = int(det.n_features_in_)
     if det.preprocessor_ is not None:
         z, unseen = tables.encode_table(scope, container, det.preprocessor_, operator.inputs)
@@ -134,11 +134,19 @@ def _convert_detector(scope, operator, container) -> None:
         z = node(scope, container, "Div", [shifted, constant(scope, container, det.scale_)])
         z = cast(scope, container, z, np.float32)
         unseen = node(scope, container, "Mul", [x, constant(scope, container, [0.0])])
+    z = detector_graph.recode_unseen(scope, container, det, z, unseen)
+    inputs = [z, unseen]
+    if getattr(det, "_isolation", None) is not None:
+        inputs.append(isolation_scores(scope, container, z, det._isolation))
     module = detector_graph.DetectorScores(det)
     d = int(module.blocks.n_features)
-    examples = (torch.zeros(2, d), torch.zeros(2, n_in, dtype=torch.float64))
+    examples = (
+        torch.zeros(2, d),
+        torch.zeros(2, n_in, dtype=torch.float64),
+        torch.zeros(2, 1, dtype=torch.float64),
+    )
     model = export_torch(module, examples, 3, main_opset(container))
-    splice(scope, container, model, [z, unseen], [out.full_name for out in operator.outputs])
+    splice(scope, container, model, inputs, [out.full_name for out in operator.outputs])
 
 
 # --------------------------------------------------------------------------- registry

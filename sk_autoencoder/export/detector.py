@@ -1,6 +1,7 @@
 """``AutoencoderOutlierDetector``'s scores as a torch module, ready to be traced to ONNX.
 
-From model-space rows (and the mask of their unseen cells) to ``label``, ``decision_function``
+From model-space rows (their unseen cells recoded by :func:`recode_unseen`, the mask of those
+cells and the isolation forest's score) to ``label``, ``decision_function``
 and ``score_samples``, with every fitted statistic a constant: the members' column errors and
 codes (float32, as in Python), then in float64 the robust z-scores, the code-space distance,
 the unseen floors and the fitted ``offset_``.
@@ -15,16 +16,7 @@ from torch import nn
 from ..modules import per_feature_nll
 from ..modules.parallel import per_member
 from .methods import AutoencoderMethods, blocks_copy, network_copy
-
-
-def check_convertible(det) -> None:
-    """Raise a ``ValueError`` naming a fitted setting without an ONNX converter."""
-    name = type(det).__name__
-    if getattr(det, "_isolation", None) is not None:
-        raise ValueError(
-            f"{name}(isolation_weight={det.isolation_weight}) has no ONNX converter (the "
-            "isolation forest is not exported); refit with isolation_weight=0 (the default)."
-        )
+from .ops import constant, node
 
 
 def _t(value) -> torch.Tensor:
@@ -40,7 +32,6 @@ class DetectorScores(nn.Module):
 
     def __init__(self, det):
         super().__init__()
-        check_convertible(det)
         members = det.estimators_[0]
         self.blocks = blocks_copy(members)
         self.vae = None
@@ -71,16 +62,10 @@ class DetectorScores(nn.Module):
                 )
             self.stats.append(entry)
         self.floors = None if det._error_floor is None else [_t(f) for f in det._error_floor]
-        # Unseen categorical cells are scored as the column's rarest training level.
-        self.recode = None
-        if det._unseen_levels is not None and any(p >= 0 for p in det._unseen_levels):
-            spread = torch.zeros(len(groups), d, dtype=torch.float64)
-            rarest = torch.zeros(d)
-            for j, ((a, _), pos) in enumerate(zip(groups, det._unseen_levels)):
-                if pos >= 0:
-                    spread[j, groups[j][0] : groups[j][1]] = 1.0
-                    rarest[a + pos] = 1.0
-            self.recode = (spread, rarest)
+        self.forest = None
+        if getattr(det, "_isolation", None) is not None:
+            w = float(det.isolation_weight)
+            self.forest = (w, *(float(v) for v in det._isolation_stats))
         self.offset = float(det.offset_)
 
     def _member_score(self, m: int, err: torch.Tensor, code: torch.Tensor, unseen) -> torch.Tensor:
@@ -104,11 +89,12 @@ class DetectorScores(nn.Module):
         r_med, r_scale = stats["row"]
         return (raw - r_med) / r_scale
 
-    def forward(self, z: torch.Tensor, unseen: torch.Tensor):
-        """``label`` (int64), ``decision_function`` and ``score_samples`` (float32), (n, 1) each."""
-        if self.recode is not None:
-            spread, rarest = self.recode
-            z = torch.where((unseen @ spread) > 0, rarest, z)
+    def forward(self, z: torch.Tensor, unseen: torch.Tensor, forest: torch.Tensor):
+        """``label`` (int64), ``decision_function`` and ``score_samples`` (float32), (n, 1) each.
+
+        ``z``: unseen cells already recoded (:func:`recode_unseen`); ``forest``: the isolation
+        forest's score (n, 1), read only when the detector has one.
+        """
         if self.vae is not None:
             err, code = [], []
             for member in self.vae:
@@ -121,7 +107,27 @@ class DetectorScores(nn.Module):
         anomaly = torch.stack(
             [self._member_score(m, err[m], code[m], unseen) for m in range(len(self.stats))]
         ).mean(dim=0)
+        if self.forest is not None:  # (members + w * isolation) / (1 + w), both robust-z
+            w, center, scale = self.forest
+            anomaly = (anomaly + w * (forest.reshape(-1) - center) / scale) / (1.0 + w)
         score = -anomaly.reshape(-1, 1)
         decision = score - self.offset
         label = torch.where(decision < 0, -1, 1).to(torch.int64)
         return label, decision.float(), score.float()
+
+
+def recode_unseen(scope, container, det, z: str, unseen: str) -> str:
+    """``z`` with each unseen categorical cell one-hot as its column's rarest training level."""
+    levels = getattr(det, "_unseen_levels", None)
+    if levels is None or all(pos < 0 for pos in levels):
+        return z
+    d = int(det.estimators_[0].n_features_in_)
+    spread = np.zeros((len(det._groups), d))
+    rarest = np.zeros(d, dtype=np.float32)
+    for j, ((a, b), pos) in enumerate(zip(det._groups, levels)):
+        if pos >= 0:
+            spread[j, a:b] = 1.0
+            rarest[a + pos] = 1.0
+    cells = node(scope, container, "MatMul", [unseen, constant(scope, container, spread)])
+    hit = node(scope, container, "Greater", [cells, constant(scope, container, [0.0])])
+    return node(scope, container, "Where", [hit, constant(scope, container, rarest, np.float32), z])

@@ -25,7 +25,7 @@ _CHUNK = 4096
 _MAX_DEPTH = 64
 
 
-def _average_path_length(n) -> np.ndarray:
+def average_path_length(n) -> np.ndarray:
     """Average path length of an unsuccessful search in a BST of ``n`` keys (IsolationForest)."""
     n = np.asarray(n, dtype=np.float64)
     out = np.zeros_like(n)
@@ -66,13 +66,17 @@ class IsolationScorer:
                     t.threshold,
                     np.where(leaf, -1, t.children_left + offset),
                     np.where(leaf, -1, t.children_right + offset),
-                    depth + _average_path_length(t.n_node_samples) - 1.0,
+                    depth + average_path_length(t.n_node_samples) - 1.0,
                 )
             )
             roots.append(offset)
             offset += t.node_count
         arrays = [np.concatenate([p[i] for p in parts]) for i in range(5)]
         return cls(*arrays, roots=np.asarray(roots), max_samples=forest._max_samples)
+
+    def path_normaliser(self) -> float:
+        """``n_trees x c(max_samples)``: the summed path lengths are divided by it."""
+        return len(self.roots) * float(average_path_length([self.max_samples])[0])
 
     def anomaly(self, Z: np.ndarray) -> np.ndarray:
         """``2 ** (-mean path length / c(max_samples))``: near 1 isolated, near 0.5 or below not."""
@@ -93,8 +97,7 @@ class IsolationScorer:
             else:
                 raise ValueError("the isolation forest's trees are deeper than any it grows")
             total[start : start + len(X)] = self.leaf_depth[idx].sum(axis=1)
-        c = float(_average_path_length([self.max_samples])[0])
-        denominator = len(self.roots) * c
+        denominator = self.path_normaliser()
         if denominator == 0:
             return np.ones(len(Z))
         return 2.0 ** (-total / denominator)
