@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..timeseries.grid import split_time
+from ..timeseries.grid import scored_series
 from ._common import _pyplot
 
 
@@ -19,12 +17,9 @@ def plot_series_anomalies(detector, X, *, max_channels=4, title=None, figsize=(1
     shaded in both. Returns the matplotlib Figure.
     """
     plt = _pyplot()
-    values, times, names, _ = split_time(X)
-    x = np.arange(len(values)) if times is None else np.asarray(times)
-    order = np.argsort(x, kind="stable")
-    anomaly = -np.asarray(detector.score_samples(X), dtype=float)
-    intervals = detector.anomalous_intervals(X)
-    names = names or [f"x{c}" for c in range(values.shape[1])]
+    view = scored_series(detector, X)
+    x, times, order, values = view["x"], view["times"], view["order"], view["values"]
+    names, anomaly, intervals = view["names"], view["anomaly"], view["intervals"]
     fig, (top, bottom) = plt.subplots(
         2, 1, sharex=True, figsize=figsize, gridspec_kw={"height_ratios": [2, 1]}
     )

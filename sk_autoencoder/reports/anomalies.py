@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..timeseries.grid import split_time
+from ..timeseries.grid import scored_series
 from .embedding import colouring
 from .figures import compact, layout, plotly
 from .page import Section, Table
@@ -91,12 +91,9 @@ def _value(v) -> str:
 def series_section(detector, X) -> Section:
     """The series (a few channels), its anomaly score and threshold, flagged stretches."""
     go, make_subplots = plotly()
-    values, times, names, _ = split_time(X)
-    x = np.arange(len(values)) if times is None else np.asarray(times)
-    order = np.argsort(x, kind="stable")
-    anomaly = -np.asarray(detector.score_samples(X), dtype=float)
-    intervals = detector.anomalous_intervals(X)
-    names = names or [f"x{c}" for c in range(values.shape[1])]
+    view = scored_series(detector, X)
+    x, times, order, values = view["x"], view["times"], view["order"], view["values"]
+    names, anomaly, intervals = view["names"], view["anomaly"], view["intervals"]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38])
     for c in range(min(values.shape[1], MAX_CHANNELS)):
         fig.add_trace(

@@ -204,3 +204,24 @@ def _to_grid(values: np.ndarray, times, step, index) -> _Grid:
             steps = np.arange(len(grid))
             grid[~ok, c] = np.interp(steps[~ok], steps[ok], grid[ok, c])
     return _Grid(grid, observed, rows, times, index)
+
+
+def scored_series(detector, X) -> dict:
+    """What a picture of a scored series shows, read once for the plot and the report.
+
+    Keys: ``x`` (the times, or row positions without times), ``times`` (None without times),
+    ``order`` (the sorted order of ``x``), ``values`` (T, C), ``names`` (channel names),
+    ``anomaly`` (``-score_samples``, higher = more anomalous) and ``intervals``
+    (``detector.anomalous_intervals(X)``).
+    """
+    values, times, names, _ = split_time(X)
+    x = np.arange(len(values)) if times is None else np.asarray(times)
+    return {
+        "x": x,
+        "times": times,
+        "order": np.argsort(x, kind="stable"),
+        "values": values,
+        "names": names or [f"x{c}" for c in range(values.shape[1])],
+        "anomaly": -np.asarray(detector.score_samples(X), dtype=float),
+        "intervals": detector.anomalous_intervals(X),
+    }
