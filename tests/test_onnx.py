@@ -149,11 +149,19 @@ def test_tabular_pipeline_converts(frame, odd_rows):
     for rows in (odd_rows, frame.iloc[:1], frame):
         (codes,) = _run(model, rows)
         _close(codes, pipe.transform(rows))
-    # skl2onnx's own entry point, with column types it can guess (object strings)
+    # skl2onnx's own entry point, the column types guessed from the first row
     register_converters()
-    sample = frame[:1].astype({"wind": object, "kind": object})
-    (codes,) = _run(skl2onnx.to_onnx(pipe, sample), odd_rows)
+    (codes,) = _run(skl2onnx.to_onnx(pipe, frame[:1]), odd_rows)
     _close(codes, pipe.transform(odd_rows))
+    # a categorical column typed as numbers is refused with the way out
+    from skl2onnx.common.data_types import DoubleTensorType, StringTensorType
+
+    types = [(c, DoubleTensorType([None, 1])) for c in frame.columns]
+    with pytest.raises(TypeError, match="'wind' arrives as DoubleTensorType"):
+        skl2onnx.to_onnx(pipe, initial_types=types)
+    types = [(c, t if c != "wind" else StringTensorType([None, 1])) for c, t in types]
+    with pytest.raises(TypeError, match="'kind' arrives as DoubleTensorType"):
+        skl2onnx.to_onnx(pipe, initial_types=types)
 
 
 def _check_detector(det, model, rows):

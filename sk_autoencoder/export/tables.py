@@ -11,6 +11,8 @@ only may also come as one matrix (n, n_features_in_). Levels never seen in fit g
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..preprocessing.columns import P_BOUND
@@ -146,15 +148,20 @@ def encode_table(scope, container, pre, inputs) -> tuple[str, str]:
             cols, flag = _numeric(scope, container, spec, value)
         else:
             kind = variable_dtype(var)
+            integer_levels = all(
+                isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                for v in list(spec.levels) + list(spec.infrequent)
+            )
             if kind is object:
                 text = var.full_name
-            elif kind is not None and np.issubdtype(np.dtype(kind), np.integer):
-                text = cast(scope, container, var.full_name, object)
+            elif kind is not None and np.issubdtype(np.dtype(kind), np.integer) and integer_levels:
+                text = cast(scope, container, var.full_name, object)  # integer levels as text
             else:
                 raise TypeError(
                     f"TabularPreprocessor: categorical column {spec.name!r} arrives as "
-                    f"{type(var.type).__name__}; pass it as strings (sk_autoencoder.onnx_inputs "
-                    "converts a DataFrame)."
+                    f"{type(var.type).__name__}; its levels are matched as text: convert with "
+                    "sk_autoencoder.to_onnx(model, X), which types such columns as strings, or "
+                    "pass initial_types with a StringTensorType([None, 1]) for it."
                 )
             cols, flag = _categorical(scope, container, spec, text)
         parts += cols
