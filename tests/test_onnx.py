@@ -252,6 +252,18 @@ def test_unconvertible_settings_raise_clear_errors(frame, X):
         onnx_inputs(to_onnx(pre, frame[:1]), frame.drop(columns="temp"))
 
 
+def test_unfitted_models_are_refused(X):
+    from sklearn.exceptions import NotFittedError
+
+    for model in (
+        AutoencoderTransformer(),
+        AutoencoderOutlierDetector(),
+        make_pipeline(StandardScaler(), AutoencoderTransformer()),
+    ):
+        with pytest.raises(NotFittedError, match="not fitted yet"):
+            to_onnx(model, X[:1])
+
+
 def test_too_old_opset_is_refused(scaled_ae, X):
     with pytest.raises(ValueError, match="target_opset >= 15"):
         to_onnx(scaled_ae, X[:1], target_opset={"": 13, "ai.onnx.ml": 3})

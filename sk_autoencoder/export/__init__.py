@@ -51,6 +51,19 @@ def _initial_types(X_sample):
     return [("X", kind([None, X.shape[1]]))]
 
 
+def _check_fitted(estimator) -> None:
+    """``NotFittedError`` (naming the step) unless ``estimator`` and every step are fitted."""
+    from sklearn.utils.validation import check_is_fitted
+
+    steps = getattr(estimator, "steps", None)
+    if steps is None:
+        check_is_fitted(estimator)
+        return
+    for _, step in steps:
+        if step is not None and step != "passthrough":
+            _check_fitted(step)
+
+
 def _decoder_model(estimator, opset: int):
     from sklearn.utils.validation import check_is_fitted
 
@@ -110,6 +123,7 @@ def to_onnx(estimator, X_sample, path=None, *, method="predict", target_opset=No
     if method == "inverse_transform":
         model = _decoder_model(estimator, int(main))
     else:
+        _check_fitted(estimator)
         register_converters()
         exceptions = require("skl2onnx.common.exceptions")
         missing = (exceptions.MissingShapeCalculator, exceptions.MissingConverter)
