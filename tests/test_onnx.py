@@ -264,6 +264,13 @@ def test_unfitted_models_are_refused(X):
             to_onnx(model, X[:1])
 
 
+@pytest.mark.parametrize("opset", [15, 22])
+def test_opsets_around_the_default(scaled_ae, X, opset):
+    model = to_onnx(scaled_ae, X[:1], target_opset={"": opset, "ai.onnx.ml": 3})
+    (codes,) = _run(model, X[:9])
+    _close(codes, scaled_ae.transform(X[:9]))
+
+
 def test_too_old_opset_is_refused(scaled_ae, X):
     with pytest.raises(ValueError, match="target_opset >= 15"):
         to_onnx(scaled_ae, X[:1], target_opset={"": 13, "ai.onnx.ml": 3})
