@@ -140,13 +140,13 @@ class InferenceMixin:
         ``per_feature=True`` the per-column losses themselves, shape (n_samples, n_features).
         """
         X = self._check_input(X)
-
-        def errors(module, xb):
-            raw = module.decode(self._code(module, xb))
-            return per_feature_nll(raw, xb, self._blocks)
-
-        err = self._warn_non_finite(self._batched(errors, X).double().cpu().numpy(), X)
+        err = self._batched(self._column_errors, X).double().cpu().numpy()
+        err = self._warn_non_finite(err, X)
         return err if per_feature else err.mean(axis=1)
+
+    def _column_errors(self, module, xb: torch.Tensor) -> torch.Tensor:
+        """Per-column losses (batch, d) of a batch decoded from its code."""
+        return per_feature_nll(module.decode(self._code(module, xb)), xb, self._blocks)
 
     def score(self, X, y=None) -> float:
         """Mean of :meth:`score_samples` (higher is better), as ``PCA.score``.

@@ -76,14 +76,8 @@ def _decoder_model(estimator, opset: int):
     import torch
 
     example = torch.zeros(2, int(estimator.n_components_))
-    model = export_torch(DecoderMethod(estimator), (example,), 1, opset)
-    graph = model.graph
-    for old, new in ((graph.input[0].name, "codes"), (graph.output[0].name, "variable")):
-        for n in graph.node:
-            n.input[:] = [new if v == old else v for v in n.input]
-            n.output[:] = [new if v == old else v for v in n.output]
-    graph.input[0].name, graph.output[0].name = "codes", "variable"
-    return model
+    names = (["codes"], ["variable"])
+    return export_torch(DecoderMethod(estimator), (example,), 1, opset, names)
 
 
 def to_onnx(estimator, X_sample, path=None, *, method="predict", target_opset=None, options=None):

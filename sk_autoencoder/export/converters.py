@@ -29,7 +29,7 @@ from .dependencies import require
 from .graph import export_torch, main_opset, splice
 from .isolation import isolation_scores
 from .methods import AutoencoderMethods
-from .ops import as_float, cast, constant, node
+from .ops import Ops, as_float
 
 _AUTOENCODER_OPTIONS = {"reconstruction": [False, True], "score_samples": [False, True]}
 
@@ -47,7 +47,7 @@ def _declare(scope, model, inputs, alias, outputs) -> list:
 
 
 def _autoencoder_options(scope_or_container, model) -> dict:
-    return scope_or_container.get_options(model, {"reconstruction": False, "score_samples": False})
+    return scope_or_container.get_options(model, dict.fromkeys(_AUTOENCODER_OPTIONS, False))
 
 
 # --------------------------------------------------------------------------- autoencoders
@@ -55,8 +55,8 @@ def _parse_autoencoder(scope, model, inputs, custom_parsers=None):
     t = _types()
     options = _autoencoder_options(scope, model)
     outputs = [("variable", t.FloatTensorType())]
-    outputs += [(n, t.FloatTensorType()) for n in ("reconstruction", "score_samples") if options[n]]
-    return _declare(scope, model, inputs, _alias(model), outputs)
+    outputs += [(n, t.FloatTensorType()) for n in _AUTOENCODER_OPTIONS if options[n]]
+    return _declare(scope, model, inputs, _alias(type(model)), outputs)
 
 
 def _shape_autoencoder(operator) -> None:
@@ -84,7 +84,9 @@ def _convert_autoencoder(scope, operator, container) -> None:
 
 # --------------------------------------------------------------------------- preprocessor
 def _parse_preprocessor(scope, model, inputs, custom_parsers=None):
-    return _declare(scope, model, inputs, _alias(model), [("variable", _types().FloatTensorType())])
+    return _declare(
+        scope, model, inputs, _alias(type(model)), [("variable", _types().FloatTensorType())]
+    )
 
 
 def _shape_preprocessor(operator) -> None:
@@ -112,7 +114,7 @@ def _parse_detector(scope, model, inputs, custom_parsers=None):
         ("scores", t.FloatTensorType()),
         ("score_samples", t.FloatTensorType()),
     ]
-    return _declare(scope, model, inputs, _alias(model), outputs)
+    return _declare(scope, model, inputs, _alias(type(model)), outputs)
 
 
 def _shape_detector(operator) -> None:
@@ -126,27 +128,30 @@ def _shape_detector(operator) -> None:
 def _convert_detector(scope, operator, container) -> None:
     det = operator.raw_operator
     n_in = int(det.n_features_in_)
+    ops = Ops(scope, container)
     if det.preprocessor_ is not None:
         z, unseen = tables.encode_table(scope, container, det.preprocessor_, operator.inputs)
-    else:
+        z = detector_graph.recode_unseen(ops, det, z, unseen)
+    else:  # an array has no unseen cells: the traced graph does not read the mask
         x = as_float(scope, container, operator.inputs, np.float64)
-        shifted = node(scope, container, "Sub", [x, constant(scope, container, det.mean_)])
-        z = node(scope, container, "Div", [shifted, constant(scope, container, det.scale_)])
-        z = cast(scope, container, z, np.float32)
-        unseen = node(scope, container, "Mul", [x, constant(scope, container, [0.0])])
-    z = detector_graph.recode_unseen(scope, container, det, z, unseen)
-    inputs = [z, unseen]
-    if getattr(det, "_isolation", None) is not None:
-        inputs.append(isolation_scores(scope, container, z, det._isolation))
+        z = ops(
+            "Div",
+            ops("Sub", x, np.asarray(det.mean_, np.float64)),
+            np.asarray(det.scale_, np.float64),
+        )
+        z, unseen = ops.cast(z, np.float32), None
+    forest = getattr(det, "_isolation", None)
+    forest = None if forest is None else isolation_scores(ops, z, forest)
     module = detector_graph.DetectorScores(det)
-    d = int(module.blocks.n_features)
+    d = int(det.estimators_[0].n_features_in_)
     examples = (
         torch.zeros(2, d),
         torch.zeros(2, n_in, dtype=torch.float64),
         torch.zeros(2, 1, dtype=torch.float64),
     )
     model = export_torch(module, examples, 3, main_opset(container))
-    splice(scope, container, model, inputs, [out.full_name for out in operator.outputs])
+    outputs = [out.full_name for out in operator.outputs]
+    splice(scope, container, model, [z, unseen, forest], outputs)
 
 
 # --------------------------------------------------------------------------- registry
@@ -158,8 +163,8 @@ _REGISTRY = {
 }
 
 
-def _alias(model) -> str:
-    return f"SkAutoencoder{type(model).__name__}"
+def _alias(cls) -> str:
+    return f"SkAutoencoder{cls.__name__}"
 
 
 def register_converters() -> None:
@@ -168,7 +173,7 @@ def register_converters() -> None:
     for cls, (parser, shape, convert) in _REGISTRY.items():
         skl2onnx.update_registered_converter(
             cls,
-            f"SkAutoencoder{cls.__name__}",
+            _alias(cls),
             shape,
             convert,
             overwrite=True,

@@ -13,40 +13,40 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..modules import per_feature_nll
-from ..modules.parallel import per_member
-from .methods import AutoencoderMethods, blocks_copy, network_copy
-from .ops import constant, node
+from .methods import AutoencoderMethods, cpu_copy
+from .ops import Ops
 
 
 def _t(value) -> torch.Tensor:
     return torch.as_tensor(np.asarray(value, dtype=np.float64))
 
 
+def _groups(det) -> np.ndarray:
+    """(d, n_features_in_): 1 where a model-space column belongs to an input column."""
+    out = np.zeros((int(det.estimators_[0].n_features_in_), len(det._groups)))
+    for j, (a, b) in enumerate(det._groups):
+        out[a:b, j] = 1.0
+    return out
+
+
 class DetectorScores(nn.Module):
-    """``(z, unseen) -> (label, decision_function, score_samples)``, each (n, 1).
+    """``(z, unseen, forest) -> (label, decision_function, score_samples)``, each (n, 1).
 
     ``z``: float32 model-space rows (n, d); ``unseen``: float64 (n, n_features_in_), 1 where the
-    cell is unseen (all zeros for array input).
+    cell is unseen; ``forest``: the isolation forest's score (n, 1).
     """
 
     def __init__(self, det):
         super().__init__()
-        members = det.estimators_[0]
-        self.blocks = blocks_copy(members)
         self.vae = None
         if det.model == "vae":  # one VAEGenerator per member, scored by its own ELBO
             self.vae = nn.ModuleList(
                 AutoencoderMethods(m, score_samples=True) for m in det.estimators_
             )
         else:  # the members side by side in one network
-            self.net = network_copy(members)
+            self.members, self.net = cpu_copy(det.estimators_[0])
         self.code_sizes = [int(k) for k in det.code_sizes_]
-        groups = det._groups
-        d = int(self.blocks.n_features)
-        self.register_buffer("groups", torch.zeros(d, len(groups), dtype=torch.float64))
-        for j, (a, b) in enumerate(groups):
-            self.groups[a:b, j] = 1.0
+        self.register_buffer("groups", _t(_groups(det)))
         self.latent_weight = float(det.latent_weight) if det._use_latent() else 0.0
         self.stats = []
         for (med, scale), (rmed, rscale), latent in zip(
@@ -72,15 +72,15 @@ class DetectorScores(nn.Module):
         """Member ``m``'s normalised row score; ``code``: its codes, or its ELBO for a VAE."""
         stats = self.stats[m]
         E = err.double() @ self.groups  # (n, p): errors per input column
+        excess = 0.0
         if self.floors is not None:
             floored = torch.where(unseen > 0, torch.maximum(E, self.floors[m]), E)
-            if self.vae is not None:  # the ELBO does not read E: add the floor's excess
-                code = code.double() - (floored - E).sum(dim=1)
-            E = floored
-        raw = ((E - stats["med"]) / stats["scale"]).mean(dim=1)
-        if self.vae is not None:
-            raw = -code.double()  # the negative ELBO
-        elif "mean" in stats:
+            excess, E = (floored - E).sum(dim=1), floored
+        if self.vae is not None:  # the negative ELBO, plus the floors' excess (it reads no E)
+            raw = excess - code.double()
+        else:
+            raw = ((E - stats["med"]) / stats["scale"]).mean(dim=1)
+        if "mean" in stats:
             D = code[:, : self.code_sizes[m]].double() - stats["mean"]
             dist = ((D @ stats["precision"]) * D).sum(dim=1)
             r_med, r_scale = stats["rec"]
@@ -96,14 +96,10 @@ class DetectorScores(nn.Module):
         forest's score (n, 1), read only when the detector has one.
         """
         if self.vae is not None:
-            err, code = [], []
-            for member in self.vae:
-                mean = member.est._code(member.net, z)
-                err.append(per_feature_nll(member.net.decode(mean), z, self.blocks))
-                code.append(member.score(member.net, z))  # the ELBO (n,)
+            err = [member.est._column_errors(member.net, z) for member in self.vae]
+            code = [member.score(member.net, z) for member in self.vae]  # the ELBOs (n,)
         else:
-            code = self.net.encode(z)  # (M, n, k)
-            err = per_member(per_feature_nll, self.net.decode(code), self.blocks, z)  # (M, n, d)
+            err, code = self.members._member_losses(self.net, z)  # (M, n, d), (M, n, k)
         anomaly = torch.stack(
             [self._member_score(m, err[m], code[m], unseen) for m in range(len(self.stats))]
         ).mean(dim=0)
@@ -116,18 +112,16 @@ class DetectorScores(nn.Module):
         return label, decision.float(), score.float()
 
 
-def recode_unseen(scope, container, det, z: str, unseen: str) -> str:
+def recode_unseen(ops: Ops, det, z: str, unseen: str) -> str:
     """``z`` with each unseen categorical cell one-hot as its column's rarest training level."""
     levels = getattr(det, "_unseen_levels", None)
     if levels is None or all(pos < 0 for pos in levels):
         return z
-    d = int(det.estimators_[0].n_features_in_)
-    spread = np.zeros((len(det._groups), d))
-    rarest = np.zeros(d, dtype=np.float32)
-    for j, ((a, b), pos) in enumerate(zip(det._groups, levels)):
+    groups = _groups(det)  # (d, p)
+    spread = groups.T * (np.asarray(levels) >= 0)[:, None]  # categorical input columns only
+    rarest = np.zeros(len(groups), dtype=np.float32)
+    for (a, _), pos in zip(det._groups, levels):
         if pos >= 0:
-            spread[j, a:b] = 1.0
             rarest[a + pos] = 1.0
-    cells = node(scope, container, "MatMul", [unseen, constant(scope, container, spread)])
-    hit = node(scope, container, "Greater", [cells, constant(scope, container, [0.0])])
-    return node(scope, container, "Where", [hit, constant(scope, container, rarest, np.float32), z])
+    hit = ops("Greater", ops("MatMul", unseen, spread), [0.0])
+    return ops("Where", hit, rarest, z)

@@ -35,11 +35,21 @@ def main_opset(container) -> int:
     return opset
 
 
-def export_torch(module: torch.nn.Module, examples: tuple, n_outputs: int, opset: int):
-    """The ONNX model of ``module(*examples)`` with a dynamic first axis on every input/output."""
+def export_torch(
+    module: torch.nn.Module,
+    examples: tuple,
+    n_outputs: int,
+    opset: int,
+    names: tuple[list[str], list[str]] | None = None,
+):
+    """The ONNX model of ``module(*examples)`` with a dynamic first axis on every input/output.
+
+    ``names``: the input and output names (default ``in0, ...`` and ``out0, ...``, which
+    :func:`splice` maps).
+    """
     onnx = require("onnx")
-    names_in = [f"in{i}" for i in range(len(examples))]
-    names_out = [f"out{i}" for i in range(n_outputs)]
+    names_in = [f"in{i}" for i in range(len(examples))] if names is None else names[0]
+    names_out = [f"out{i}" for i in range(n_outputs)] if names is None else names[1]
     axes = {name: {0: "N"} for name in names_in + names_out}
     buffer = io.BytesIO()
     with warnings.catch_warnings():
@@ -62,8 +72,9 @@ def export_torch(module: torch.nn.Module, examples: tuple, n_outputs: int, opset
 def splice(scope, container, model, inputs: list[str], outputs: list[str]) -> None:
     """Copy the graph of the ONNX ``model`` into ``container``.
 
-    Its inputs are read from the variables ``inputs`` and its outputs written to ``outputs``
-    (names in the container); every other name is made unique in ``scope``.
+    Its inputs are read from the variables ``inputs`` (None for one the traced graph does not
+    read) and its outputs written to ``outputs`` (names in the container); every other name
+    is made unique in ``scope``.
     """
     onnx = require("onnx")
     from onnx import helper, numpy_helper
@@ -71,8 +82,8 @@ def splice(scope, container, model, inputs: list[str], outputs: list[str]) -> No
     graph = model.graph
     initialised = {init.name for init in graph.initializer}
     real_inputs = [v.name for v in graph.input if v.name not in initialised]
-    expected = {f"in{i}": name for i, name in enumerate(inputs)}
-    # the tracer drops an input the computation does not read (no unseen cells to score)
+    expected = {f"in{i}": name for i, name in enumerate(inputs) if name is not None}
+    # the tracer drops an input the computation does not read (None: there is none to give)
     if not set(real_inputs) <= set(expected) or len(graph.output) != len(outputs):
         raise RuntimeError(
             f"traced graph has the inputs {real_inputs} and {len(graph.output)} outputs, "

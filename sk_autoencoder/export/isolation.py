@@ -12,28 +12,20 @@ from __future__ import annotations
 import numpy as np
 
 from .dependencies import require
-from .ops import cast, constant, node
+from .ops import Ops
 
 
-def isolation_scores(scope, container, z: str, forest) -> str:
+def isolation_scores(ops: Ops, z: str, forest) -> str:
     """The forest's anomaly score (double (n, 1)) of the float32 model-space rows ``z``."""
     numpy_helper = require("onnx.numpy_helper")
-
-    n_nodes = len(forest.feature)
-    bounds = list(forest.roots) + [n_nodes]
-    tree = np.zeros(n_nodes, dtype=np.int64)
-    for t, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
-        tree[a:b] = t
-    local = np.arange(n_nodes) - np.asarray(forest.roots)[tree]
+    roots = np.asarray(forest.roots)
+    nodes = np.arange(len(forest.feature))
+    tree = np.searchsorted(roots, nodes, side="right") - 1  # each node's tree
+    local = nodes - roots[tree]  # node ids within their tree
     leaf = forest.feature < 0
-    offset = np.asarray(forest.roots)[tree]
-    true_ids = np.where(leaf, 0, forest.left - offset)
-    false_ids = np.where(leaf, 0, forest.right - offset)
-    total = node(
-        scope,
-        container,
+    total = ops(
         "TreeEnsembleRegressor",
-        [cast(scope, container, z, np.float64)],
+        ops.cast(z, np.float64),
         op_domain="ai.onnx.ml",
         op_version=3,
         n_targets=1,
@@ -46,8 +38,8 @@ def isolation_scores(scope, container, z: str, forest) -> str:
         nodes_values_as_tensor=numpy_helper.from_array(
             np.where(leaf, 0.0, forest.threshold).astype(np.float64), "thresholds"
         ),
-        nodes_truenodeids=true_ids.tolist(),
-        nodes_falsenodeids=false_ids.tolist(),
+        nodes_truenodeids=np.where(leaf, 0, forest.left - roots[tree]).tolist(),
+        nodes_falsenodeids=np.where(leaf, 0, forest.right - roots[tree]).tolist(),
         target_treeids=tree[leaf].tolist(),
         target_nodeids=local[leaf].tolist(),
         target_ids=[0] * int(leaf.sum()),
@@ -56,18 +48,6 @@ def isolation_scores(scope, container, z: str, forest) -> str:
         ),
     )
     denominator = forest.path_normaliser()
-    total = cast(scope, container, total, np.float64)
-    if denominator == 0:  # as IsolationScorer.anomaly: every row scores 1
-        return node(
-            scope,
-            container,
-            "Add",
-            [
-                node(scope, container, "Mul", [total, constant(scope, container, [0.0])]),
-                constant(scope, container, [1.0]),
-            ],
-        )
-    exponent = node(
-        scope, container, "Mul", [total, constant(scope, container, [-1.0 / denominator])]
-    )
-    return node(scope, container, "Pow", [constant(scope, container, [2.0]), exponent])
+    # as IsolationScorer.anomaly: 2 ** (-total / denominator), every row 1 without a denominator
+    factor = -1.0 / denominator if denominator else 0.0
+    return ops("Pow", [2.0], ops("Mul", ops.cast(total, np.float64), [factor]))

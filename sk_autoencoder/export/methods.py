@@ -1,8 +1,9 @@
 """The fitted models' prediction methods as torch modules, ready to be traced to ONNX.
 
-Each module wraps a CPU float32 copy of the fitted network and computes exactly what the
-estimator's method computes for a float32 batch (the same functions are called), so the
-exported graph and the Python model agree to float32 rounding.
+Each module holds a CPU float32 copy of the fitted network and calls the estimator's own
+prediction functions on it (``_code``, ``_decode_mean``, ``_column_errors``, the VAE's
+``_row_score``), so the exported graph computes what the Python model computes for a float32
+batch, to float32 rounding.
 """
 
 from __future__ import annotations
@@ -12,17 +13,16 @@ import copy
 import torch
 from torch import nn
 
-from ..modules import output_activation, per_feature_nll
 
+def cpu_copy(est):
+    """``(view, network)`` of a fitted estimator, for tracing on the CPU.
 
-def network_copy(est) -> nn.Module:
-    """A CPU float32 copy of ``est.module_`` in eval mode."""
-    return copy.deepcopy(est.module_).cpu().float().eval()
-
-
-def blocks_copy(est):
-    """The estimator's feature blocks with their index tensors on the CPU (a copy)."""
-    return copy.deepcopy(est._blocks).to("cpu")
+    ``view``: a shallow copy of ``est`` with its feature blocks on the CPU; ``network``: a CPU
+    float32 copy of its network in eval mode. The fitted estimator is left untouched.
+    """
+    view = copy.copy(est)
+    view._blocks = copy.deepcopy(est._blocks).to("cpu")
+    return view, copy.deepcopy(est.module_).cpu().float().eval()
 
 
 class AutoencoderMethods(nn.Module):
@@ -35,36 +35,25 @@ class AutoencoderMethods(nn.Module):
 
     def __init__(self, est, reconstruction: bool = False, score_samples: bool = False):
         super().__init__()
-        self.net = network_copy(est)
-        self.blocks = blocks_copy(est)
-        # A shallow copy whose feature blocks are on the CPU, like the traced network: the
-        # estimator's own methods compute the outputs (the fitted model is left untouched).
-        self.est = copy.copy(est)
-        self.est._blocks = self.blocks
+        self.est, self.net = cpu_copy(est)
         self.reconstruction = reconstruction
         self.score = None
         if score_samples:
-            row_score = getattr(est, "_row_score", None)
-            self.score = (
-                row_score(torch.float32, "cpu") if row_score is not None else self._neg_error
-            )
+            row_score = getattr(self.est, "_row_score", None)
+            self.score = self._neg_error if row_score is None else row_score(torch.float32, "cpu")
 
     def _neg_error(self, net, x):
-        raw = net.decode(self.est._code(net, x))
-        return -per_feature_nll(raw, x, self.blocks).mean(dim=1)
+        return -self.est._column_errors(net, x).mean(dim=1)
 
     def forward(self, x):
         """The code, then the outputs asked for, of a float32 batch (n, n_features)."""
         code = self.est._code(self.net, x)  # (n, k)
         out = [code]
         if self.reconstruction:
-            out.append(self._decode(code))
+            out.append(self.est._decode_mean(self.net, code))
         if self.score is not None:
             out.append(self.score(self.net, x).reshape(-1, 1))
         return tuple(out) if len(out) > 1 else code
-
-    def _decode(self, code):
-        return output_activation(self.net.decode(code), self.blocks)
 
 
 class DecoderMethod(nn.Module):
@@ -72,8 +61,8 @@ class DecoderMethod(nn.Module):
 
     def __init__(self, est):
         super().__init__()
-        self.methods = AutoencoderMethods(est)
+        self.est, self.net = cpu_copy(est)
 
     def forward(self, z):
         """Decoded rows (n, n_features) of codes (n, n_components)."""
-        return self.methods._decode(z)
+        return self.est._decode_mean(self.net, z)

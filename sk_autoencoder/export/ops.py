@@ -21,17 +21,17 @@ def onnx_type(dtype) -> int:
     return getattr(onnx.TensorProto, _ONNX_TYPES[np.dtype(dtype)])
 
 
-def constant(scope, container, value, dtype=np.float64, hint: str = "c") -> str:
+def constant(scope, container, value, dtype=np.float64) -> str:
     """An initializer holding ``value`` (as ``dtype``); returns its name."""
     array = np.asarray(value, dtype=dtype)
-    name = scope.get_unique_variable_name(f"ska_{hint}")
+    name = scope.get_unique_variable_name("ska_c")
     container.add_initializer(name, onnx_type(dtype), list(array.shape), array.ravel())
     return name
 
 
-def node(scope, container, op: str, inputs: list[str], hint: str | None = None, **attrs) -> str:
+def node(scope, container, op: str, inputs: list[str], **attrs) -> str:
     """One operator of the default (or ``op_domain``) domain with a single new output."""
-    out = scope.get_unique_variable_name(f"ska_{hint or op.lower()}")
+    out = scope.get_unique_variable_name(f"ska_{op.lower()}")
     domain = attrs.pop("op_domain", "")
     version = attrs.pop("op_version", None)
     kwargs = {"op_domain": domain} if domain else {}
@@ -46,6 +46,31 @@ def node(scope, container, op: str, inputs: list[str], hint: str | None = None, 
 def cast(scope, container, name: str, dtype) -> str:
     """``name`` cast to ``dtype``."""
     return node(scope, container, "Cast", [name], to=onnx_type(dtype))
+
+
+class Ops:
+    """Operators by name on one container: ``ops("Add", a, [1.0])`` returns the output's name.
+
+    An input that is not a name becomes a constant: an ndarray keeps its shape and dtype, any
+    other value (a list, a float) becomes a double array.
+    """
+
+    def __init__(self, scope, container):
+        self.scope, self.container = scope, container
+
+    def __call__(self, op: str, *inputs, **attrs) -> str:
+        """The output of ``op`` on ``inputs`` (names or constants) with ``attrs``."""
+        names = [i if isinstance(i, str) else self.const(i) for i in inputs]
+        return node(self.scope, self.container, op, names, **attrs)
+
+    def const(self, value) -> str:
+        """A constant holding ``value`` (see the class notes)."""
+        array = value if isinstance(value, np.ndarray) else np.asarray(value, np.float64)
+        return constant(self.scope, self.container, array, array.dtype)
+
+    def cast(self, name: str, dtype) -> str:
+        """``name`` cast to ``dtype``."""
+        return cast(self.scope, self.container, name, dtype)
 
 
 def variable_dtype(variable):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ops import cast, constant, node
+from .ops import Ops
 
 # Acklam's coefficients: the central region's numerator / denominator, then the tails'.
 _A = (-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.3577518672690,
@@ -25,36 +25,21 @@ _D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996, 3.7544086
 _P_TAIL = 0.02425
 
 
-class _Ops:
-    """Binary and unary operators on double tensors by name, constants made on the fly."""
-
-    def __init__(self, scope, container):
-        self.scope, self.container = scope, container
-
-    def __call__(self, op: str, *inputs, **attrs) -> str:
-        names = [i if isinstance(i, str) else self.const(i) for i in inputs]
-        return node(self.scope, self.container, op, names, **attrs)
-
-    def const(self, value) -> str:
-        """A constant: an ndarray keeps its shape and dtype, a list becomes a double vector."""
-        array = value if isinstance(value, np.ndarray) else np.asarray(value, np.float64)
-        return constant(self.scope, self.container, array, array.dtype)
-
-    def poly(self, coefficients, x: str) -> str:
-        """Horner's ``c0 x^(n-1) + ... + c(n-1)``."""
-        out = self("Mul", x, [coefficients[0]])
-        for i, c in enumerate(coefficients[1:]):
-            out = self("Add", out, [c])
-            if i < len(coefficients) - 2:
-                out = self("Mul", out, x)
-        return out
+def _poly(ops: Ops, coefficients, x: str) -> str:
+    """Horner's ``c0 x^(n-1) + ... + c(n-1)``."""
+    out = ops("Mul", x, [coefficients[0]])
+    for i, c in enumerate(coefficients[1:]):
+        out = ops("Add", out, [c])
+        if i < len(coefficients) - 2:
+            out = ops("Mul", out, x)
+    return out
 
 
-def _interp(ops: _Ops, v: str, xp: np.ndarray, fp: np.ndarray) -> str:
+def _interp(ops: Ops, v: str, xp: np.ndarray, fp: np.ndarray) -> str:
     """``np.interp(v, xp, fp)`` of a column ``v`` (n, 1) for non-decreasing ``xp``."""
     n = len(xp)
     below = ops("LessOrEqual", xp[None, :], v)  # (n_rows, n)
-    j = ops("ReduceSum", cast(ops.scope, ops.container, below, np.int64), np.array([1], np.int64))
+    j = ops("ReduceSum", ops.cast(below, np.int64), np.array([1], np.int64))
     j = ops("Clip", ops("Sub", j, np.array([1], np.int64)), np.array(0, np.int64),
             np.array(n - 2, np.int64))  # fmt: skip
     j1 = ops("Add", j, np.array([1], np.int64))
@@ -68,15 +53,15 @@ def _interp(ops: _Ops, v: str, xp: np.ndarray, fp: np.ndarray) -> str:
     return ops("Where", ops("GreaterOrEqual", v, [xp[-1]]), [fp[-1]], value)
 
 
-def _ndtri(ops: _Ops, p: str) -> str:
+def _ndtri(ops: Ops, p: str) -> str:
     """The inverse standard normal CDF of ``p`` in (0, 1) (Acklam's approximation)."""
     q = ops("Sub", p, [0.5])
-    central = ops("Div", ops("Mul", ops.poly(_A, ops("Mul", q, q)), q),
-                  ops.poly(_B, ops("Mul", q, q)))  # fmt: skip
+    r = ops("Mul", q, q)
+    central = ops("Div", ops("Mul", _poly(ops, _A, r), q), _poly(ops, _B, r))
 
     def tail(share: str) -> str:
         s = ops("Sqrt", ops("Mul", ops("Log", share), [-2.0]))
-        return ops("Div", ops.poly(_C, s), ops.poly(_D, s))
+        return ops("Div", _poly(ops, _C, s), _poly(ops, _D, s))
 
     lower = tail(p)
     upper = ops("Neg", tail(ops("Sub", [1.0], p)))
@@ -84,9 +69,8 @@ def _ndtri(ops: _Ops, p: str) -> str:
     return ops("Where", ops("Less", p, [_P_TAIL]), lower, out)
 
 
-def normal_scores(scope, container, value: str, quantiles: np.ndarray, bound: float) -> str:
+def normal_scores(ops: Ops, value: str, quantiles: np.ndarray, bound: float) -> str:
     """The preprocessor's encoding of a column ``value`` (double (n, 1), NaN for missing)."""
-    ops = _Ops(scope, container)
     quantiles = np.asarray(quantiles, dtype=np.float64)
     levels = np.linspace(0.0, 1.0, len(quantiles))
     nan = ops("IsNaN", value)

@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from ..preprocessing.columns import P_BOUND
-from .ops import as_float, cast, constant, node, variable_dtype
+from .ops import Ops, as_float, variable_dtype
 from .quantile import normal_scores
 
 #: The ONNX input value of a missing categorical cell.
@@ -62,64 +62,63 @@ def _column_inputs(pre, inputs) -> list:
     return [(by_name[n], None) for n in names]
 
 
-def _numeric(scope, container, spec, value: str):
+def _numeric(ops: Ops, spec, value: str):
     """The encoded column(s) and the unseen flag of a numeric column (double (n, 1) each)."""
-    nan = node(scope, container, "IsNaN", [value])
+    nan = ops("IsNaN", value)
     if spec.quantiles is not None:  # numeric_transform="quantile"
-        parts = [normal_scores(scope, container, value, spec.quantiles, P_BOUND)]
+        parts = [normal_scores(ops, value, spec.quantiles, P_BOUND)]
     else:
-        fill = constant(scope, container, [spec.fill])
-        filled = node(scope, container, "Where", [nan, fill, value])
-        shifted = node(scope, container, "Sub", [filled, constant(scope, container, [spec.center])])
-        parts = [node(scope, container, "Div", [shifted, constant(scope, container, [spec.scale])])]
-    nan_flag = cast(scope, container, nan, np.float64)
+        filled = ops("Where", nan, [spec.fill], value)
+        parts = [ops("Div", ops("Sub", filled, [spec.center]), [spec.scale])]
+    nan_flag = ops.cast(nan, np.float64)
     if spec.indicator:
-        parts.append(nan_flag)
-        return parts, node(scope, container, "Mul", [nan_flag, constant(scope, container, [0.0])])
+        return [*parts, nan_flag], ops("Mul", nan_flag, [0.0])
     return parts, nan_flag  # a missing value where training had none is unseen
 
 
-def _categorical(scope, container, spec, text: str):
+def _categorical(ops: Ops, spec, text: str):
     """The one-hot block and the unseen flag of a categorical column."""
     keys = [level_key(v) for v in spec.levels] + [level_key(v) for v in spec.infrequent]
     positions = list(range(len(spec.levels))) + [spec.infrequent_pos] * len(spec.infrequent)
-    code = node(
-        scope,
-        container,
+    code = ops(
         "LabelEncoder",
-        [text],
+        text,
         op_domain="ai.onnx.ml",
         op_version=2,
         keys_strings=keys + [MISSING_TEXT],
         values_int64s=positions + [_MISSING],
         default_int64=_UNSEEN,
     )
-    unseen_pos = spec.infrequent_pos if spec.infrequent else spec.missing_pos
-    missing_pos = spec.missing_pos if spec.has_missing else spec.infrequent_pos
-    is_new = node(
-        scope, container, "Equal", [code, constant(scope, container, [_UNSEEN], np.int64)]
+    is_new = ops("Equal", code, np.array([_UNSEEN], np.int64))
+    is_missing = ops("Equal", code, np.array([_MISSING], np.int64))
+    code = ops("Where", is_new, np.array([spec.unseen_pos], np.int64), code)
+    code = ops("Where", is_missing, np.array([spec.missing_code], np.int64), code)
+    onehot = ops.cast(ops("Equal", code, np.arange(spec.width, dtype=np.int64)), np.float64)
+    unseen = is_new if spec.has_missing else ops("Or", is_new, is_missing)
+    return [onehot], ops.cast(unseen, np.float64)
+
+
+def _text(ops: Ops, spec, var) -> str:
+    """The categorical input ``var`` as strings (integer levels may come as int64)."""
+    kind = variable_dtype(var)
+    if kind is object:
+        return var.full_name
+    integer_levels = all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool)
+        for v in list(spec.levels) + list(spec.infrequent)
     )
-    is_missing = node(
-        scope, container, "Equal", [code, constant(scope, container, [_MISSING], np.int64)]
+    if kind is not None and np.issubdtype(np.dtype(kind), np.integer) and integer_levels:
+        return ops.cast(var.full_name, object)
+    raise TypeError(
+        f"TabularPreprocessor: categorical column {spec.name!r} arrives as "
+        f"{type(var.type).__name__}; its levels are matched as text: convert with "
+        "sk_autoencoder.to_onnx(model, X), which types such columns as strings, or "
+        "pass initial_types with a StringTensorType([None, 1]) for it."
     )
-    code = node(
-        scope,
-        container,
-        "Where",
-        [is_new, constant(scope, container, [unseen_pos], np.int64), code],
-    )
-    code = node(
-        scope,
-        container,
-        "Where",
-        [is_missing, constant(scope, container, [missing_pos], np.int64), code],
-    )
-    levels = constant(scope, container, np.arange(spec.width), np.int64)
-    onehot = cast(scope, container, node(scope, container, "Equal", [code, levels]), np.float64)
-    unseen = is_new
-    if not spec.has_missing:
-        unseen = node(scope, container, "Or", [is_new, is_missing])
-    return [onehot], cast(scope, container, unseen, np.float64)
+
+
+def _side_by_side(ops: Ops, names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ops("Concat", *names, axis=1)
 
 
 def encode_table(scope, container, pre, inputs) -> tuple[str, str]:
@@ -129,46 +128,16 @@ def encode_table(scope, container, pre, inputs) -> tuple[str, str]:
     a missing value where the training column had none.
     """
     check_convertible(pre)
+    ops = Ops(scope, container)
     parts, flags = [], []
     for spec, (var, j) in zip(pre._specs, _column_inputs(pre, inputs)):
         if spec.kind == "numeric":
             value = as_float(scope, container, [var], np.float64)
-            if j is not None:
-                value = node(
-                    scope,
-                    container,
-                    "Slice",
-                    [
-                        value,
-                        constant(scope, container, [j], np.int64),
-                        constant(scope, container, [j + 1], np.int64),
-                        constant(scope, container, [1], np.int64),  # axis 1
-                    ],
-                )
-            cols, flag = _numeric(scope, container, spec, value)
+            if j is not None:  # column j of a matrix input
+                value = ops("Slice", value, *(np.array([v], np.int64) for v in (j, j + 1, 1)))
+            cols, flag = _numeric(ops, spec, value)
         else:
-            kind = variable_dtype(var)
-            integer_levels = all(
-                isinstance(v, numbers.Integral) and not isinstance(v, bool)
-                for v in list(spec.levels) + list(spec.infrequent)
-            )
-            if kind is object:
-                text = var.full_name
-            elif kind is not None and np.issubdtype(np.dtype(kind), np.integer) and integer_levels:
-                text = cast(scope, container, var.full_name, object)  # integer levels as text
-            else:
-                raise TypeError(
-                    f"TabularPreprocessor: categorical column {spec.name!r} arrives as "
-                    f"{type(var.type).__name__}; its levels are matched as text: convert with "
-                    "sk_autoencoder.to_onnx(model, X), which types such columns as strings, or "
-                    "pass initial_types with a StringTensorType([None, 1]) for it."
-                )
-            cols, flag = _categorical(scope, container, spec, text)
+            cols, flag = _categorical(ops, spec, _text(ops, spec, var))
         parts += cols
         flags.append(flag)
-    table = parts[0] if len(parts) == 1 else node(scope, container, "Concat", parts, axis=1)
-    if len(flags) > 1:
-        unseen = node(scope, container, "Concat", flags, axis=1)
-    else:
-        unseen = flags[0]
-    return cast(scope, container, table, np.float32), unseen
+    return ops.cast(_side_by_side(ops, parts), np.float32), _side_by_side(ops, flags)

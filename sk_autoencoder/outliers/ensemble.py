@@ -76,12 +76,16 @@ class AutoencoderEnsemble(AutoencoderTransformer):
         d = self.n_features_in_
 
         def fn(module, xb):
-            code = module.encode(xb)
-            err = per_member(per_feature_nll, module.decode(code), self._blocks, xb)
+            err, code = self._member_losses(module, xb)
             return torch.cat([err, code], dim=2).transpose(0, 1)  # (batch, M, d + k)
 
         out = self._batched(fn, self._check_input(X)).double().cpu().numpy().transpose(1, 0, 2)
         return out[:, :, :d], out[:, :, d:]
+
+    def _member_losses(self, module, xb: torch.Tensor):
+        """Per-column losses (M, batch, d) and codes (M, batch, k) of every member."""
+        code = module.encode(xb)
+        return per_member(per_feature_nll, module.decode(code), self._blocks, xb), code
 
     def member_reconstructions(self, X: np.ndarray) -> np.ndarray:
         """Decoded codes (M, n, d) in model space (probabilities for categorical blocks)."""

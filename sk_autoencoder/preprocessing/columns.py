@@ -31,10 +31,6 @@ N_QUANTILES = 1000
 P_BOUND = 1e-7
 
 
-def _normal_scores(n: int) -> np.ndarray:
-    return ndtri(np.clip(np.linspace(0.0, 1.0, n), P_BOUND, 1 - P_BOUND))
-
-
 def _to_normal(values: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
     """Values -> normal scores through the training quantiles (ties: the middle of the run)."""
     return ndtri(np.clip(quantile_level(values, quantiles), P_BOUND, 1 - P_BOUND))
@@ -278,15 +274,21 @@ class _CategoricalSpec:
     def width(self) -> int:
         return len(self.levels) + bool(self.infrequent) + bool(self.has_missing)
 
+    @property
+    def unseen_pos(self) -> int:
+        """Position of a level never seen: "some rare level", else "unknown", else -1 (none)."""
+        return self.infrequent_pos if self.infrequent else self.missing_pos
+
+    @property
+    def missing_code(self) -> int:
+        """Position of a missing value: the missing column, else the infrequent one, else -1."""
+        return self.missing_pos if self.has_missing else self.infrequent_pos
+
     def codes(self, values: np.ndarray, missing: np.ndarray) -> np.ndarray:
         """Block position of every value; -1 means an all-zero row."""
-        # Unseen levels: the infrequent column is the natural home ("some rare level"); the
-        # missing column is the next best ("unknown"); otherwise leave the block empty.
-        unseen = self.infrequent_pos if self.infrequent else self.missing_pos
-        codes = np.fromiter(
-            (self.lut.get(v, unseen) for v in values), dtype=np.intp, count=len(values)
-        )
-        codes[missing] = self.missing_pos if self.has_missing else self.infrequent_pos
+        unseen = self.unseen_pos
+        codes = np.fromiter((self.lut.get(v, unseen) for v in values), np.intp, len(values))
+        codes[missing] = self.missing_code
         return codes
 
     def encode(self, col, out: np.ndarray) -> None:
