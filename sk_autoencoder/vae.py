@@ -14,7 +14,7 @@ from ._core.base import BaseAutoencoder
 from ._core.params import Rule, check_params, is_int, non_negative_real, one_of, positive_int
 from ._core.rules import AUTOENCODER_RULES
 from .generation.prior import MixturePrior
-from .modules import DiagonalGaussian, VariationalAutoencoder, output_activation, per_feature_nll
+from .modules import DiagonalGaussian, VariationalAutoencoder, per_feature_nll
 
 _IMPORTANCE_RULE = Rule(
     "n_importance_samples",
@@ -268,15 +268,12 @@ class VAEGenerator(BaseAutoencoder):
             if self.prior == "mixture"
             else rng.standard_normal((n, self.n_components_))
         )
-        if draw == "mean":
-            return self._to_layout(self._out(self._batched(self._decode_mean, z), z))
-        raw = self._out(self._batched(lambda m, zb: m.decode(zb), z), z).astype(np.float64)
-        return self._to_layout(self._draw_likelihood(raw, rng))
+        mean = self._out(self._batched(self._decode_mean, z), z)
+        return self._to_layout(mean if draw == "mean" else self._draw_likelihood(mean, rng))
 
-    def _draw_likelihood(self, raw: np.ndarray, rng) -> np.ndarray:
-        """One draw of ``p(x | z)`` per row of the raw decoder output ``raw``."""
+    def _draw_likelihood(self, mean: np.ndarray, rng) -> np.ndarray:
+        """One draw of ``p(x | z)`` per row of the decoded means ``mean`` (float64)."""
         blocks = self._blocks
-        mean = output_activation(torch.as_tensor(raw), blocks).numpy()
         out = mean.copy()
         n = len(out)
         num = blocks.numeric.cpu().numpy()

@@ -120,6 +120,21 @@ def test_conditions_are_honoured_exactly(fitted, conditions):
             assert (syn[col] == value).all(), col
 
 
+def test_condition_on_a_grouped_numeric_level_is_written_in():
+    # levels 3 and 4 are rare (grouped as infrequent): asking for 3 must give 3, not 4
+    df = pd.DataFrame(
+        {
+            "c": pd.Series([1] * 60 + [2] * 60 + [3] * 2 + [4] * 3, dtype=object),
+            "x": np.arange(125.0),
+        }
+    )
+    pre = TabularPreprocessor(min_frequency=5)
+    pipe = make_tabular_pipeline(VAEGenerator(max_epochs=2, random_state=0), pre).fit(df)
+    assert pipe[0].infrequent_categories_["c"] == [4, 3]
+    syn = pipe.sample(20, random_state=0, conditions={"c": 3})
+    assert (syn["c"] == 3).all()
+
+
 def test_conditions_shift_the_other_columns_consistently():
     # y is x's sign: rows asked for y="pos" must have x mostly positive.
     rng = np.random.RandomState(0)

@@ -42,7 +42,7 @@ def _is_missing(value) -> bool:
             return True
     except ImportError:  # pragma: no cover - pandas is there whenever a frame was fitted
         pass
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isnan(value)
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and bool(np.isnan(value))
 
 
 class _Condition:
@@ -72,7 +72,7 @@ class _Condition:
                         f"training (levels: {shown}{', ...' if len(spec.lut) > 10 else ''})."
                     )
                 self.slot = slot
-            self.write = self.missing is False and self.slot == spec.infrequent_pos
+            self.write = not self.missing and self.slot == spec.infrequent_pos
             return
         # numeric
         if self.missing:

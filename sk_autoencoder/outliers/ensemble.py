@@ -137,7 +137,8 @@ def fit_members(det, train, n_out: int, seeds, blocks):
     sizes = _code_sizes(det, n_out)
     if det.model == "vae":
         return sizes, [
-            VAEGenerator(n_components=k, random_state=int(s), **common).fit(
+            # prior="normal": members only score, so no mixture prior is fitted for sampling
+            VAEGenerator(n_components=k, random_state=int(s), prior="normal", **common).fit(
                 train, feature_blocks=blocks
             )
             for k, s in zip(sizes, seeds)
