@@ -215,7 +215,19 @@ def test_report_detector_lists_threshold_share_and_top_anomalies(reports):
     assert f"{int(flagged.sum()):,} of {len(X):,} rows ({flagged.mean():.2%}) are flagged" in page
     assert "Top anomalies and the columns behind them" in page
     worst = int(np.argmin(det.score_samples(X)))
-    assert f"<td>{X.index[worst]}</td>" in page
+    # the table's first row starts with the worst row's index (not any cell holding that text)
+    caption = "<caption>Top anomalies and the columns behind them (explain)</caption>"
+    body = page.split(caption, 1)[1].split("<tbody>", 1)[1]
+    assert body.startswith(f"<tr><td>{X.index[worst]}</td>")
+
+
+def test_report_says_which_weights_training_kept(reports):
+    # early stopping restored the best epoch of an autoencoder; detector members keep the last
+    _, page, *_ = reports["TabularPipeline(AutoencoderTransformer)"]
+    assert "whose weights early stopping restored" in page
+    _, page, *_ = reports["AutoencoderOutlierDetector(DataFrame)"]
+    assert "the weights kept are the last epoch" in page and "no early stopping" in page
+    assert "early stopping restored" not in page
 
 
 def test_report_series_shows_the_flagged_intervals(reports):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..timeseries.grid import scored_series
 from .embedding import colouring
 from .figures import compact, layout, plotly
 from .page import Section, Table
@@ -88,10 +87,12 @@ def _value(v) -> str:
     return str(v)
 
 
-def series_section(detector, X) -> Section:
-    """The series (a few channels), its anomaly score and threshold, flagged stretches."""
+def series_section(detector, view: dict) -> Section:
+    """The series (a few channels), its anomaly score and threshold, flagged stretches.
+
+    ``view``: :func:`~sk_autoencoder.timeseries.grid.scored_series` of the detector.
+    """
     go, make_subplots = plotly()
-    view = scored_series(detector, X)
     x, times, order, values = view["x"], view["times"], view["order"], view["values"]
     names, anomaly, intervals = view["names"], view["anomaly"], view["intervals"]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import numbers
 from pathlib import Path
 
 import numpy as np
 
 from .._core.frames import import_pandas, is_dataframe
+from .._core.params import is_int
 from ..preprocessing import TabularPipeline
+from ..timeseries.grid import scored_series
 from .anomalies import TOP_ROWS, score_section, series_section, top_anomalies_table
 from .columns import error_section, share_section
 from .embedding import colouring, embedding_section
@@ -78,11 +79,7 @@ def report(
     plotly()  # fail early, with the install hint, when plotly is missing
     target = resolve(estimator)
     n, y = check_rows(X, y, target.kind)
-    if max_points is not None and not (
-        isinstance(max_points, numbers.Integral)
-        and not isinstance(max_points, bool)
-        and max_points >= 10
-    ):
+    if max_points is not None and not (is_int(max_points) and max_points >= 10):
         raise ValueError(f"max_points must be None or an int >= 10, got {max_points!r}.")
     sample = np.arange(n)
     if max_points is not None and n > max_points:
@@ -100,7 +97,8 @@ def report(
         sections += _detector_sections(target, X, y, sample, random_state, note)
     else:
         sections += _series_sections(target, X)
-    facts = [f"{target.name} on {n:,} rows" + (", coloured by y" if y is not None else "")]
+    coloured = y is not None and target.kind != "series"  # a series report draws no labels
+    facts = [f"{target.name} on {n:,} rows" + (", coloured by y" if coloured else "")]
     page = render(title or f"{target.name} report", facts, sections)
     path = Path(path)
     path.write_text(page, encoding="utf-8")
@@ -161,12 +159,7 @@ def _samples(target, Xs, Xm, n: int, seed) -> Section:
 
 def _detector_codes(det, Xs):
     """Codes of the member whose code size is nearest 3, its model input, and a note."""
-    pre = det.preprocessor_
-    if pre is not None:
-        Z = pre.transform(Xs)
-    else:
-        Z = (np.asarray(Xs, dtype=np.float64) - det.mean_) / det.scale_
-    Z = np.asarray(Z, dtype=np.float32)
+    Z = det._encode_scored(Xs)[0]  # model space, unseen cells as the detector scores them
     sizes = list(det.code_sizes_)
     m = min(range(len(sizes)), key=lambda i: (abs(sizes[i] - 3), sizes[i]))
     if det.model == "vae":
@@ -184,12 +177,10 @@ def _detector_sections(target, X, y, sample, seed, note) -> list:
     threshold = -float(det.offset_)
     scores = score_section(anomaly, threshold, det.threshold_, y)
     top = np.argsort(-anomaly, kind="stable")[:TOP_ROWS]
-    n_columns = (
-        len(det.feature_names_in_) if hasattr(det, "feature_names_in_") else (det.n_features_in_)
-    )
-    top_k = min(3, n_columns)
+    top_k = min(3, int(det.n_features_in_))
     explained = det.explain(take(Xf, top), top_k=top_k)
-    explained.index = Xf.index[top] if is_dataframe(Xf) else top
+    if not is_dataframe(Xf):
+        explained.index = top  # row positions (a DataFrame keeps its own index)
     scores.tables.append(top_anomalies_table(explained, top_k))
     Xs = take(Xf, sample)
     codes, Z, code_note = _detector_codes(det, Xs)
@@ -217,13 +208,13 @@ def _detector_sections(target, X, y, sample, seed, note) -> list:
 
 def _series_sections(target, X) -> list:
     det = target.final
-    anomaly = -np.asarray(det.score_samples(X), dtype=float)
-    threshold = -float(det.offset_)
-    sections = [series_section(det, X), score_section(anomaly, threshold, det.threshold_)]
+    view = scored_series(det, X)  # one scoring pass for every section
+    anomaly, threshold = view["anomaly"], -float(det.offset_)
+    sections = [series_section(det, view), score_section(anomaly, threshold, det.threshold_)]
     if det.n_channels_ > 1:
         sections.append(
             share_section(
-                det.explain(X),
+                view["explained"],
                 anomaly > threshold,
                 notes=["A channel's share: its part of a timestamp's anomaly score (explain)."],
             )

@@ -166,8 +166,12 @@ def model_columns(target: Target, n_model: int) -> list:
     return [Column(str(n), j, j + 1, "value") for j, n in enumerate(names)]
 
 
-def history_rows(target: Target) -> tuple[list, str]:
-    """The skorch history rows of the (first) network, and whose they are."""
+def history_rows(target: Target) -> tuple[list, str, int | None]:
+    """The skorch history rows of the (first) network, whose they are, and a restored epoch.
+
+    The restored epoch is the one whose weights early stopping restored (None: no early
+    stopping, the last epoch's weights are kept).
+    """
     final = target.final
     net, whose = final, type(final).__name__
     if target.kind in ("detector", "series"):
@@ -183,4 +187,8 @@ def history_rows(target: Target) -> tuple[list, str]:
     history = getattr(net, "history_", None)
     if history is None:
         history = getattr(net, "history", None)
-    return (list(history) if history is not None else []), whose
+    stopping = dict(getattr(net, "callbacks_", None) or []).get("early_stopping")
+    restored = None
+    if stopping is not None and stopping.load_best:
+        restored = getattr(stopping, "best_epoch_", None)
+    return (list(history) if history is not None else []), whose, restored

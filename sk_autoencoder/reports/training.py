@@ -30,8 +30,12 @@ def _curve_keys(rows) -> list:
     return keys
 
 
-def training_section(rows: list, whose: str) -> Section:
-    """Loss curves (totals bold, terms dashed) with the best epoch marked."""
+def training_section(rows: list, whose: str, restored: int | None = None) -> Section:
+    """Loss curves (totals bold, terms dashed) with the best epoch marked.
+
+    ``restored``: the epoch whose weights early stopping restored (None without early
+    stopping: the lowest monitored loss is marked, the last epoch's weights are the model's).
+    """
     section = Section("training", "Training curves")
     if not rows:
         section.notes.append(f"{whose} has no training history (it was loaded or not trained).")
@@ -60,6 +64,8 @@ def training_section(rows: list, whose: str) -> Section:
         )
     monitor = "valid_loss" if "valid_loss" in curves else "train_loss"
     best = int(np.nanargmin(curves[monitor]))
+    if restored is not None and restored in epochs:
+        best = int(np.flatnonzero(epochs == restored)[0])
     fig.add_trace(
         go.Scatter(
             x=[epochs[best]],
@@ -77,9 +83,14 @@ def training_section(rows: list, whose: str) -> Section:
     layout(fig, f"Loss per epoch of {whose}", height=380)
     section.figures.append(fig)
     terms = [k for k in curves if k not in ("train_loss", "valid_loss")]
+    kept = (
+        "whose weights early stopping restored"
+        if restored is not None
+        else f"the weights kept are the last epoch's ({int(epochs[-1])}: no early stopping)"
+    )
     section.notes.append(
         f"{len(rows)} epochs. Best epoch {int(epochs[best])}: the lowest {monitor} "
-        f"({curves[monitor][best]:.4g}), whose weights early stopping restores. "
+        f"({curves[monitor][best]:.4g}), {kept}. "
         + (f"Loss terms: {', '.join(terms)}." if terms else "The loss has a single term.")
     )
     return section

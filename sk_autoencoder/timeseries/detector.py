@@ -360,7 +360,10 @@ class SeriesOutlierDetector(OutlierScoresMixin, OutlierMixin, BaseEstimator):
         like ``X`` (a dict without pandas) with ``anomaly_score``, ``share:<channel>`` for
         every channel and ``top_channel``.
         """
-        grid, steps, channels = self._grid_scores(X)
+        return self._explain_table(*self._grid_scores(X))
+
+    def _explain_table(self, grid, steps, channels):
+        """:meth:`explain` from the scores of :meth:`_grid_scores`."""
         shares = feature_shares(np.clip(channels[grid.rows], 0, None))
         names = self.channel_names_
         out = {"anomaly_score": steps[grid.rows]}

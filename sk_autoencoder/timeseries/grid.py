@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from .._core.frames import import_pandas, is_dataframe, is_series
+from .intervals import _anomalous_intervals
 
 # A time grid longer than this many times the number of rows means the timestamps are not
 # a regularly sampled series (or one huge gap); refuse instead of allocating it.
@@ -207,21 +208,23 @@ def _to_grid(values: np.ndarray, times, step, index) -> _Grid:
 
 
 def scored_series(detector, X) -> dict:
-    """What a picture of a scored series shows, read once for the plot and the report.
+    """What a picture of a scored series shows, from one scoring pass of ``detector``.
 
     Keys: ``x`` (the times, or row positions without times), ``times`` (None without times),
     ``order`` (the sorted order of ``x``), ``values`` (T, C), ``names`` (channel names),
-    ``anomaly`` (``-score_samples``, higher = more anomalous) and ``intervals``
-    (``detector.anomalous_intervals(X)``).
+    ``anomaly`` (``-score_samples``, higher = more anomalous), ``intervals``
+    (``detector.anomalous_intervals(X)``) and ``explained`` (``detector.explain(X)``).
     """
     values, times, names, _ = split_time(X)
     x = np.arange(len(values)) if times is None else np.asarray(times)
+    grid, steps, channels = detector._grid_scores(X)
     return {
         "x": x,
         "times": times,
         "order": np.argsort(x, kind="stable"),
         "values": values,
         "names": names or [f"x{c}" for c in range(values.shape[1])],
-        "anomaly": -np.asarray(detector.score_samples(X), dtype=float),
-        "intervals": detector.anomalous_intervals(X),
+        "anomaly": np.asarray(steps[grid.rows], dtype=float),
+        "intervals": _anomalous_intervals(grid, steps, -detector.offset_, detector.window_),
+        "explained": detector._explain_table(grid, steps, channels),
     }
