@@ -12,11 +12,9 @@ import sys
 
 import numpy as np
 
+from .._display import MISSING_LABEL as MISSING_LABEL
+
 _PLOT_HINT = "install it with `pip install sk_autoencoder[plot]`"
-#: Above this many unique numeric label values the labels are drawn as a colour scale.
-_MAX_LEVELS = 20
-#: Label used for missing label values (None, NaN).
-MISSING_LABEL = "missing"
 
 
 def _has_display() -> bool:
@@ -42,15 +40,6 @@ def _pyplot():
     return plt
 
 
-def _is_missing(v) -> bool:
-    if v is None:
-        return True
-    try:
-        return bool(v != v)  # NaN, pd.NA-free float check
-    except (TypeError, ValueError):
-        return type(v).__name__ in ("NAType", "NaTType")
-
-
 def _labels_array(labels, n: int) -> np.ndarray:
     if hasattr(labels, "to_numpy"):  # pandas Series / Categorical
         labels = labels.to_numpy(dtype=object, na_value=None)
@@ -60,13 +49,3 @@ def _labels_array(labels, n: int) -> np.ndarray:
             f"labels must be 1-D with one value per row of Z ({n}), got shape {labels.shape}."
         )
     return labels
-
-
-def _level_name(v) -> str:
-    if _is_missing(v):
-        return MISSING_LABEL
-    if isinstance(v, (bool, np.bool_)):
-        return str(bool(v))
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v)

@@ -6,7 +6,8 @@ import functools
 
 import numpy as np
 
-from ._common import _MAX_LEVELS, MISSING_LABEL, _is_missing, _labels_array, _level_name, _pyplot
+from .._display import MISSING_LABEL, colour_scale_values, level_name, level_order, shown_points
+from ._common import _labels_array, _pyplot
 
 
 def plot_embedding(
@@ -70,7 +71,7 @@ def plot_embedding(
     if labels is not None:
         labels = _labels_array(labels, n)
 
-    shown = _shown_points(n, max_points, random_state)
+    shown = shown_points(n, max_points, random_state)
     Zs = Z[shown]
     fig, ax = _embedding_axes(plt, ax, k)
     size = point_size if point_size is not None else float(np.clip(4e4 / max(len(Zs), 1), 1, 30))
@@ -81,8 +82,8 @@ def plot_embedding(
         scatter(Zs, color="tab:blue")
     else:
         lab = labels[shown]
-        values = _numeric_label_values(lab)
-        if values is not None and len(np.unique(values[~np.isnan(values)])) > _MAX_LEVELS:
+        values = colour_scale_values(lab)
+        if values is not None:
             _draw_colour_scale(fig, ax, scatter, Zs, values, k, size, label_name)
         else:
             _draw_levels(plt, ax, scatter, Zs, lab, size, label_name, palette)
@@ -110,15 +111,6 @@ def _check_codes(Z) -> np.ndarray:
             f"(n_samples, 3), got {Z.shape}."
         )
     return Z
-
-
-def _shown_points(n: int, max_points, random_state) -> np.ndarray:
-    """Indices of the points drawn: all, or a sorted uniform subset of ``max_points``."""
-    shown = np.arange(n)
-    if max_points is not None and n > max_points:
-        rng = np.random.default_rng(random_state)
-        shown = np.sort(rng.choice(n, size=int(max_points), replace=False))
-    return shown
 
 
 def _embedding_axes(plt, ax, k: int):
@@ -156,22 +148,6 @@ def _scatter(ax, k: int, size: float, alpha: float, clip: dict, points, **kwargs
         return ax.scatter(*coords, s=size, alpha=alpha, linewidths=0, **kwargs)
 
 
-def _numeric_label_values(lab: np.ndarray) -> np.ndarray | None:
-    """Numeric labels as float64 (NaN for missing ones); None for other labels."""
-    numeric = lab.dtype.kind in "iuf" or (
-        lab.dtype.kind == "O"
-        and all(
-            isinstance(v, (int, float, np.integer, np.floating))
-            and not isinstance(v, (bool, np.bool_))
-            or _is_missing(v)
-            for v in lab
-        )
-    )
-    if not numeric:
-        return None
-    return np.array([np.nan if _is_missing(v) else float(v) for v in lab], dtype=np.float64)
-
-
 def _draw_colour_scale(fig, ax, scatter, Zs, values, k: int, size: float, label_name) -> None:
     """Points coloured by numeric ``values`` with a colour bar; missing ones in grey."""
     ok = ~np.isnan(values)
@@ -187,8 +163,8 @@ def _draw_colour_scale(fig, ax, scatter, Zs, values, k: int, size: float, label_
 
 def _draw_levels(plt, ax, scatter, Zs, lab, size: float, label_name, palette) -> None:
     """One colour and legend entry per label level, ``"missing"`` last."""
-    names = np.array([_level_name(v) for v in lab], dtype=object)
-    levels = sorted(set(names), key=lambda s: (s == MISSING_LABEL, s))
+    names = np.array([level_name(v) for v in lab], dtype=object)
+    levels = level_order(names)
     cycle = plt.get_cmap("tab10" if len(levels) <= 10 else "tab20").colors
     palette = dict(palette or {})
     for i, level in enumerate(levels):

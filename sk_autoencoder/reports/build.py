@@ -8,6 +8,7 @@ import numpy as np
 
 from .._core.frames import import_pandas, is_dataframe
 from .._core.params import is_int
+from .._display import shown_points
 from ..preprocessing import TabularPipeline
 from ..timeseries.grid import scored_series
 from .anomalies import TOP_ROWS, score_section, series_section, top_anomalies_table
@@ -81,10 +82,7 @@ def report(
     n, y = check_rows(X, y, target.kind)
     if max_points is not None and not (is_int(max_points) and max_points >= 10):
         raise ValueError(f"max_points must be None or an int >= 10, got {max_points!r}.")
-    sample = np.arange(n)
-    if max_points is not None and n > max_points:
-        rng = np.random.default_rng(random_state)
-        sample = np.sort(rng.choice(n, size=int(max_points), replace=False))
+    sample = shown_points(n, max_points, random_state)
     note = (
         f"Drawn: all {n:,} rows."
         if len(sample) == n

@@ -5,34 +5,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.decomposition import PCA
 
+from .._display import MISSING_LABEL, colour_scale_values, level_name, level_order
 from .figures import MISSING_COLOUR, compact, layout, palette, plotly, robust_range
 from .page import Section
-
-#: Above this many distinct numeric label values the labels are drawn as a colour scale.
-MAX_LEVELS = 20
-MISSING = "missing"
-
-
-def level_name(v) -> str:
-    """How a label value is named in the legend (``"missing"`` for None and NaN)."""
-    if v is None or (isinstance(v, (float, np.floating)) and np.isnan(v)):
-        return MISSING
-    if isinstance(v, (bool, np.bool_)):
-        return str(bool(v))
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def _numeric(labels: np.ndarray) -> np.ndarray | None:
-    """Labels as floats when they are numbers with more than ``MAX_LEVELS`` values."""
-    try:
-        values = np.array([np.nan if v is None else float(v) for v in labels], dtype=float)
-    except (TypeError, ValueError):
-        return None
-    if labels.dtype.kind == "b" or len(np.unique(values[np.isfinite(values)])) <= MAX_LEVELS:
-        return None
-    return values
 
 
 def _display(Z: np.ndarray, dims: int, seed) -> tuple[np.ndarray, str]:
@@ -116,14 +91,14 @@ def _traces(go, P, rows, colour):
 def colouring(labels, values, value_name: str, all_labels=None) -> dict:
     """How points are coloured: by label level (counts over ``all_labels``) or by value."""
     if labels is not None:
-        numeric = _numeric(labels)
+        numeric = colour_scale_values(labels)
         if numeric is None:
             names = np.array([level_name(v) for v in labels], dtype=object)
             every = names if all_labels is None else np.array([level_name(v) for v in all_labels])
-            levels = sorted(set(every), key=lambda s: (s == MISSING, s))
+            levels = level_order(every)
             counts = [int(np.sum(every == lv)) for lv in levels]
             colours = [
-                MISSING_COLOUR if lv == MISSING else c
+                MISSING_COLOUR if lv == MISSING_LABEL else c
                 for lv, c in zip(levels, palette(len(levels)))
             ]
             return {"levels": (names, levels, counts), "colours": colours}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.frames import is_dataframe
-from .embedding import level_name
+from .._display import level_name
 from .figures import compact, layout, plotly
 from .page import Section
 

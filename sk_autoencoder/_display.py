@@ -1,0 +1,70 @@
+"""What the plots and the HTML reports share: label names, colour scales, points drawn.
+
+:mod:`sk_autoencoder.plotting` (matplotlib) and :mod:`sk_autoencoder.reports` (plotly) read
+labels and subsample points the same way through these; neither library is needed here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Above this many distinct numeric label values the labels are drawn as a colour scale.
+MAX_LEVELS = 20
+#: The name of missing label values (None, NaN, pd.NA, NaT).
+MISSING_LABEL = "missing"
+
+
+def is_missing(v) -> bool:
+    """True for None, NaN, pd.NA and NaT."""
+    if v is None:
+        return True
+    try:
+        return bool(v != v)  # NaN, pd.NA-free float check
+    except (TypeError, ValueError):
+        return type(v).__name__ in ("NAType", "NaTType")
+
+
+def level_name(v) -> str:
+    """How a label value is named in a legend (:data:`MISSING_LABEL` for missing values)."""
+    if is_missing(v):
+        return MISSING_LABEL
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def level_order(names) -> list:
+    """The distinct level names, sorted, :data:`MISSING_LABEL` last."""
+    return sorted(set(names), key=lambda s: (s == MISSING_LABEL, s))
+
+
+def colour_scale_values(labels: np.ndarray) -> np.ndarray | None:
+    """Labels to draw as a colour scale, as float64 (NaN for missing ones), or None.
+
+    Numeric labels with more than :data:`MAX_LEVELS` distinct values get a colour scale;
+    others (fewer values, text, booleans) are drawn as levels.
+    """
+    numeric = labels.dtype.kind in "iuf" or (
+        labels.dtype.kind == "O"
+        and all(
+            isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, (bool, np.bool_))
+            or is_missing(v)
+            for v in labels
+        )
+    )
+    if not numeric:
+        return None
+    values = np.array([np.nan if is_missing(v) else float(v) for v in labels], dtype=np.float64)
+    return values if len(np.unique(values[~np.isnan(values)])) > MAX_LEVELS else None
+
+
+def shown_points(n: int, max_points, random_state) -> np.ndarray:
+    """Indices of the points drawn: all, or a sorted uniform subset of ``max_points``."""
+    shown = np.arange(n)
+    if max_points is not None and n > max_points:
+        rng = np.random.default_rng(random_state)
+        shown = np.sort(rng.choice(n, size=int(max_points), replace=False))
+    return shown
