@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import torch
@@ -11,25 +10,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._core.base import BaseAutoencoder
-from ._core.params import Rule, check_params, is_int, non_negative_real, one_of, positive_int
-from ._core.rules import AUTOENCODER_RULES
+from ._core.params import check_params, int_seed, is_int
+from ._core.rules import AUTOENCODER_RULES, IMPORTANCE_RULE, PRIOR_RULES, VAE_RULES
 from .generation.prior import MixturePrior
 from .modules import DiagonalGaussian, VariationalAutoencoder, per_feature_nll
 
-_IMPORTANCE_RULE = Rule(
-    "n_importance_samples",
-    lambda v: v is None or positive_int(v),
-    "None (the ELBO) or a positive int (draws of the importance-weighted bound)",
-)
-_PRIOR_RULES = (
-    Rule("prior", one_of("mixture", "normal"), "'mixture' or 'normal'"),
-    Rule("prior_components", positive_int, "a positive int (components of the mixture prior)"),
-)
-_VAE_RULES = (
-    Rule("beta", non_negative_real, "a finite float >= 0 (the weight of the KL term)"),
-    _IMPORTANCE_RULE,
-    *_PRIOR_RULES,
-)
 _DRAWS = ("mean", "likelihood")
 # Largest code of n_components="auto" for the MLP: enough to generate rows from, small to fit.
 _AUTO_MAX_CODE = 32
@@ -156,7 +141,7 @@ class VAEGenerator(BaseAutoencoder):
         self.prior = prior
         self.prior_components = prior_components
 
-    _param_rules = (*AUTOENCODER_RULES, *_VAE_RULES)
+    _param_rules = (*AUTOENCODER_RULES, *VAE_RULES)
 
     def _resolve_n_components(self, n_features: int) -> int:
         """``"auto"`` for the MLP: ``n_features // 4`` in [2, 32]; else the base's rule."""
@@ -179,7 +164,7 @@ class VAEGenerator(BaseAutoencoder):
         if self.prior != "mixture":
             self.prior_ = None
             return
-        check_params(self, _PRIOR_RULES)
+        check_params(self, PRIOR_RULES)
         X = np.asarray(X)
         codes = self._batched(self._code, X).double().cpu().numpy()
         if not np.isfinite(codes).all():
@@ -187,7 +172,7 @@ class VAEGenerator(BaseAutoencoder):
                 "VAEGenerator: the training codes are not finite (the fit diverged), so no "
                 "prior can be fitted; lower lr or scale the data."
             )
-        seed = int(self.random_state) if isinstance(self.random_state, numbers.Integral) else 0
+        seed = int_seed(self.random_state)
         self.prior_ = MixturePrior.fit(codes, int(self.prior_components), seed)
 
     def _build_module(self) -> torch.nn.Module:
@@ -365,9 +350,9 @@ class VAEGenerator(BaseAutoencoder):
 
     def _row_score(self, dtype, device=None):
         """``fn(module, batch)`` of :meth:`score_samples`: draws seeded by random_state (or 0)."""
-        check_params(self, (_IMPORTANCE_RULE,))  # n_importance_samples may be set after fit
+        check_params(self, (IMPORTANCE_RULE,))  # n_importance_samples may be set after fit
         k = self.n_importance_samples
-        seed = int(self.random_state) if isinstance(self.random_state, numbers.Integral) else 0
+        seed = int_seed(self.random_state)
         shape = (_ELBO_SAMPLES if k is None else int(k), self.n_components_)
         eps = torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.double)
         eps = eps.to(self._device if device is None else device, dtype=dtype)

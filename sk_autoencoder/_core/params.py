@@ -66,6 +66,11 @@ def is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def int_seed(random_state) -> int:
+    """``random_state`` if it is an int, else 0: the seed of draws that must always repeat."""
+    return int(random_state) if isinstance(random_state, numbers.Integral) else 0
+
+
 def is_bool(value) -> bool:
     return isinstance(value, (bool, np.bool_))
 

@@ -96,6 +96,23 @@ def _hidden_layer_sizes(value) -> bool:
 
 
 # The device of any estimator that trains networks (the detectors' members too).
+# VAEGenerator's own parameters (also checked on their own: n_importance_samples and the prior
+# may be set after fit).
+IMPORTANCE_RULE = Rule(
+    "n_importance_samples",
+    lambda v: v is None or positive_int(v),
+    "None (the ELBO) or a positive int (draws of the importance-weighted bound)",
+)
+PRIOR_RULES = (
+    Rule("prior", one_of("mixture", "normal"), "'mixture' or 'normal'"),
+    Rule("prior_components", positive_int, "a positive int (components of the mixture prior)"),
+)
+VAE_RULES = (
+    Rule("beta", non_negative_real, "a finite float >= 0 (the weight of the KL term)"),
+    IMPORTANCE_RULE,
+    *PRIOR_RULES,
+)
+
 DEVICE_RULES = (
     Rule("device", _device, "'auto', 'cpu', 'cuda', 'cuda:<index>' or another torch device"),
     _device_available,

@@ -375,7 +375,7 @@ class AutoencoderOutlierDetector(
         scores = self._member_scores(Z, unseen)
         contrib = np.mean([np.clip(zc, 0, None) for zc, _ in scores], axis=0)
         return explanation_table(
-            anomaly=self._combine(np.mean([s for _, s in scores], axis=0), Z),
+            anomaly=self._combine(self._mean_score(scores), Z),
             shares=feature_shares(contrib),
             top_k=top_k,
             names=self._column_names(),

@@ -15,6 +15,7 @@ import numpy as np
 from .._core.params import Rule as _Rule
 from .._core.params import is_bool as _is_bool
 from .._core.params import is_int as _is_int
+from .._core.params import one_of as _one_of
 
 # --------------------------------------------------------------------------- tests
 
@@ -60,11 +61,7 @@ _TABULAR_RULES = (
     _Rule("max_categories", _or_none(lambda v: _is_int(v) and v >= 1), "an int >= 1 or None"),
     _Rule("missing_indicator", _is_bool, "True or False", TypeError),
     _Rule("scale", _is_bool, "True or False", TypeError),
-    _Rule(
-        "numeric_transform",
-        lambda v: isinstance(v, str) and v in ("standard", "quantile"),
-        "'standard' or 'quantile'",
-    ),
+    _Rule("numeric_transform", _one_of("standard", "quantile"), "'standard' or 'quantile'"),
 )
 
 #: ImageScaler's parameters.

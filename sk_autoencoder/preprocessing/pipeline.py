@@ -8,8 +8,6 @@ DataFrame.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
@@ -17,9 +15,15 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from .._core.frames import accepts_param
+from .._core.params import int_seed
 from ..generation.conditions import MAX_BATCH, Conditions
 from ..generation.marginals import N_REFERENCE, MarginalCalibration
 from .tabular import TabularPreprocessor
+
+
+def _samples_rows(estimator) -> bool:
+    """Whether ``estimator`` generates rows (a ``sample`` that takes ``draw``, as a VAE's)."""
+    return hasattr(estimator, "sample") and accepts_param(estimator.sample, "draw")
 
 
 def _final_estimator_has(attr):
@@ -127,8 +131,7 @@ class TabularPipeline(Pipeline):
             self.steps[-1] = (name, estimator)
 
     def _generative(self) -> bool:
-        final = self.steps[-1][1]
-        return hasattr(final, "sample") and accepts_param(final.sample, "draw")
+        return _samples_rows(self.steps[-1][1])
 
     def _preprocessor(self):
         first = self.steps[0][1]
@@ -141,8 +144,8 @@ class TabularPipeline(Pipeline):
         if pre is None or not self._generative():
             return
         final = self.steps[-1][1]
-        seed = final.random_state if isinstance(final.random_state, numbers.Integral) else 0
-        reference = self._encoded_sample(N_REFERENCE, check_random_state(int(seed) + 1))
+        seed = int_seed(final.random_state)
+        reference = self._encoded_sample(N_REFERENCE, check_random_state(seed + 1))
         encoded = np.asarray(pre.transform(X), dtype=np.float64)  # set_output may give a frame
         self.marginals_ = MarginalCalibration.fit(pre._specs, encoded, np.asarray(reference))
 
@@ -326,7 +329,7 @@ def make_tabular_pipeline(estimator, preprocessor=None):
         Steps ``[("preprocess", preprocessor), ("autoencoder", estimator)]``.
     """
     if preprocessor is None:
-        if hasattr(estimator, "sample") and accepts_param(estimator.sample, "draw"):
+        if _samples_rows(estimator):
             preprocessor = TabularPreprocessor(numeric_transform="quantile", min_frequency=0)
         else:
             preprocessor = TabularPreprocessor()

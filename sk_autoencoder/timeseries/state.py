@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 
 from .ensemble import MemberView, SeriesEnsemble, member_views
+from .members import _shared_network
 from .windows import SlidingWindows
 
 # The tuples of statistics kept per member (see ``members``), with the shape of each part
@@ -80,11 +81,11 @@ def _stats_from_state(entry: dict, reader, n_channels: int, n_codes: int) -> dic
 
 def _members_state(det, writer) -> list:
     """The members' nets: the one net the MLP members share, or one net per member."""
-    views = [m for m in det.estimators_ if isinstance(m, MemberView)]
-    if views:
-        if len(views) != len(det.estimators_) or len({id(v.ensemble) for v in views}) != 1:
-            raise ValueError("the members must all be views of one network, or none")
-        return [writer.child(views[0].ensemble)]
+    shared = _shared_network(det.estimators_)
+    if shared is not None:
+        return [writer.child(shared)]
+    if any(isinstance(m, MemberView) for m in det.estimators_):
+        raise ValueError("the members must all be views of one network, or none")
     return [writer.child(m) for m in det.estimators_]
 
 
