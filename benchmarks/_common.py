@@ -16,23 +16,29 @@ DEFAULT_DATA_DIR = REPO_ROOT / ".." / "shared" / "data"
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 
 
-def weather_matrix(data_dir: Path):
-    """The weather tutorial matrix (X float32 (58090, 17), y bool, column names).
+def weather_frame(data_dir: Path):
+    """``(table, source)``: the weather table, read from ``data_dir`` if it is there.
 
-    Reads ``weatherAUS.csv.gz`` from ``data_dir`` if it is there, else the copy bundled with
-    the package (the two files are identical).
+    Else the copy bundled with the package (the two files are identical).
     """
     import pandas as pd
 
-    from sk_autoencoder.datasets import load_weather_aus, weather_tutorial_matrix
+    from sk_autoencoder.datasets import load_weather_aus
 
     path = Path(data_dir) / "weatherAUS.csv.gz"
     if path.is_file():
-        df = pd.read_csv(path, keep_default_na=False, na_values=["NA", ""])
-        source = str(path.resolve())
-    else:
-        df = load_weather_aus()
-        source = "bundled sk_autoencoder/datasets/data/weatherAUS.csv.gz"
+        return pd.read_csv(path, keep_default_na=False, na_values=["NA", ""]), str(path.resolve())
+    return load_weather_aus(), "bundled sk_autoencoder/datasets/data/weatherAUS.csv.gz"
+
+
+def weather_matrix(data_dir: Path):
+    """The weather tutorial matrix (X float32 (58090, 17), y bool, column names).
+
+    Read as :func:`weather_frame` reads the table.
+    """
+    from sk_autoencoder.datasets import weather_tutorial_matrix
+
+    df, source = weather_frame(data_dir)
     X, y, columns = weather_tutorial_matrix(df)
     return X, y, columns, source
 

@@ -36,14 +36,22 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from _common import DEFAULT_DATA_DIR, RESULTS_DIR, machine_info, markdown_table, write_json
+from _common import (
+    DEFAULT_DATA_DIR,
+    RESULTS_DIR,
+    machine_info,
+    markdown_table,
+    weather_frame,
+    write_json,
+)
+from anomaly import load
+from images import SIGMA, add_gaussian_noise, default_denoiser, load_images
 
 from sk_autoencoder import (
     AutoencoderOutlierDetector,
@@ -57,18 +65,17 @@ BATCHES = (1, 1024)
 THREADS = [1]  # threads of onnxruntime and of torch (set by --threads)
 
 
-def _rate(fn, n_rows: int, batch: int, min_seconds: float = 1.0) -> float:
-    """Rows per second of ``fn(start, stop)`` over consecutive batches (at least 3 calls)."""
-    fn(0, min(batch, n_rows))  # warm-up
-    calls, rows, start = 0, 0, time.perf_counter()
+def _rate(fn, batch: int, min_seconds: float = 1.0) -> float:
+    """Rows per second of ``fn()`` on a batch of ``batch`` rows (at least 3 calls)."""
+    fn()  # warm-up
+    calls, start = 0, time.perf_counter()
     while calls < 3 or time.perf_counter() - start < min_seconds:
-        lo = (calls * batch) % max(n_rows - batch + 1, 1)
-        fn(lo, lo + batch)
-        calls, rows = calls + 1, rows + batch
-    return rows / (time.perf_counter() - start)
+        fn()
+        calls += 1
+    return calls * batch / (time.perf_counter() - start)
 
 
-def _measure(name, model, python_fn, feed_of, rows, compare, n_rows):
+def _measure(name, model, python_fn, rows, compare):
     """One table row: agreement, size and speeds of ``model`` against ``python_fn``."""
     import onnxruntime as ort
 
@@ -81,17 +88,15 @@ def _measure(name, model, python_fn, feed_of, rows, compare, n_rows):
         session = ort.InferenceSession(
             str(path), sess_options=options, providers=["CPUExecutionProvider"]
         )
-    got = session.run(None, feed_of(session, rows))
-    want = python_fn(rows)
-    result = {"model": name, "file_kib": size / 1024, **compare(got, want)}
-    feeds = {b: feed_of(session, _take(rows, 0, min(b, n_rows))) for b in BATCHES}
+    got = session.run(None, onnx_inputs(session, rows))
+    result = {"model": name, "file_kib": size / 1024, **compare(got, python_fn(rows))}
     fit_threads = torch.get_num_threads()
     torch.set_num_threads(THREADS[0])
     for b in BATCHES:
-        batch_rows = _take(rows, 0, min(b, n_rows))
-        feed = feeds[b]
-        result[f"ort_rows_s_b{b}"] = _rate(lambda lo, hi, f=feed: session.run(None, f), n_rows, b)
-        result[f"torch_rows_s_b{b}"] = _rate(lambda lo, hi, r=batch_rows: python_fn(r), n_rows, b)
+        batch_rows = _take(rows, 0, min(b, len(rows)))
+        feed = onnx_inputs(session, batch_rows)
+        result[f"ort_rows_s_b{b}"] = _rate(lambda f=feed: session.run(None, f), b)
+        result[f"torch_rows_s_b{b}"] = _rate(lambda r=batch_rows: python_fn(r), b)
     torch.set_num_threads(fit_threads)
     return result
 
@@ -108,15 +113,7 @@ def _diff(got, want) -> dict:
 
 
 def weather(args) -> dict:
-    import pandas as pd
-
-    from sk_autoencoder.datasets import load_weather_aus
-
-    path = Path(args.data_dir) / "weatherAUS.csv.gz"
-    if path.is_file():
-        df = pd.read_csv(path, keep_default_na=False, na_values=["NA", ""])
-    else:
-        df = load_weather_aus()
+    df, _ = weather_frame(args.data_dir)
     X = df.drop(columns=["Date", "RainTomorrow"])
     if args.weather_rows:
         X = X.sample(n=args.weather_rows, random_state=0)
@@ -131,25 +128,25 @@ def weather(args) -> dict:
         "weather embedding (TabularPipeline)",
         model,
         pipe.transform,
-        onnx_inputs,
         test,
         lambda got, want: _diff(got[0], want),
-        len(test),
     )
     return {**out, "rows_fit": len(X), "rows_compared": len(test), "predict_identical": None}
 
 
-def anomaly(args) -> dict:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from anomaly import load
-
-    path = Path(args.data_dir) / "anomaly" / f"{args.anomaly_set}.npz"
-    if not path.is_file():
-        raise SystemExit(f"{path} not found: pass --data-dir (the folder holding anomaly/).")
+def _default_detector(path):
+    """``(detector, its ONNX model, train, test)`` of one ``.npz`` set, as anomaly.py splits it."""
     train, test, _ = load(path)
     train, test = train.astype(np.float32), test.astype(np.float32)
     det = AutoencoderOutlierDetector(random_state=0).fit(train)
-    model = to_onnx(det, train[:1])
+    return det, to_onnx(det, train[:1]), train, test
+
+
+def anomaly(args) -> dict:
+    path = Path(args.data_dir) / "anomaly" / f"{args.anomaly_set}.npz"
+    if not path.is_file():
+        raise SystemExit(f"{path} not found: pass --data-dir (the folder holding anomaly/).")
+    det, model, train, test = _default_detector(path)
 
     reps = int(np.ceil(1024 / len(test)))
     rows = np.vstack([test] * reps)  # enough rows for batches of 1,024
@@ -168,18 +165,13 @@ def anomaly(args) -> dict:
         f"anomaly detector ({args.anomaly_set})",
         model,
         det.score_samples,
-        onnx_inputs,
         rows,
         compare,
-        len(rows),
     )
     return {**out, "rows_fit": len(train), "rows_compared": len(rows)}
 
 
 def denoiser(args) -> dict:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from images import SIGMA, add_gaussian_noise, default_denoiser, load_images
-
     X, _ = load_images(args.data_dir, "mnist", "train", args.mnist_train)
     X_test, _ = load_images(args.data_dir, "mnist", "t10k", 2048)
     model_py = default_denoiser(random_state=0, max_epochs=args.mnist_epochs).fit(X)
@@ -188,11 +180,9 @@ def denoiser(args) -> dict:
     out = _measure(
         "conv denoiser (MNIST 28 x 28)",
         model,
-        lambda rows: model_py.denoise(rows),
-        onnx_inputs,
+        model_py.denoise,
         noisy,
         lambda got, want: _diff(got[1], want),
-        len(noisy),
     )
     return {**out, "rows_fit": len(X), "rows_compared": len(noisy), "predict_identical": None}
 
@@ -203,17 +193,12 @@ def anomaly_sweep(args) -> list:
 
     import onnxruntime as ort
 
-    sys.path.insert(0, str(Path(__file__).parent))
-    from anomaly import load
-
     out = []
     for folder in ("anomaly", "anomaly-embeddings"):
         for path in sorted(glob.glob(str(Path(args.data_dir) / folder / "*.npz"))):
-            train, test, _ = load(path)
-            train, test = train.astype(np.float32), test.astype(np.float32)
-            det = AutoencoderOutlierDetector(random_state=0).fit(train)
+            det, model, _, test = _default_detector(path)
             session = ort.InferenceSession(
-                to_onnx(det, train[:1]).SerializeToString(), providers=["CPUExecutionProvider"]
+                model.SerializeToString(), providers=["CPUExecutionProvider"]
             )
             label, _, scores = session.run(None, {"X": test})
             want = det.score_samples(test)
