@@ -68,3 +68,37 @@ def shown_points(n: int, max_points, random_state) -> np.ndarray:
         rng = np.random.default_rng(random_state)
         shown = np.sort(rng.choice(n, size=int(max_points), replace=False))
     return shown
+
+
+# ------------------------------------------------------------------ training curves
+#: The total losses of skorch's history; every other ``train_``/``valid_`` number is a term.
+TOTAL_LOSSES = ("train_loss", "valid_loss")
+_NOT_TERMS = ("train_batch_size", "valid_batch_size")
+
+
+def history_values(rows: list, key: str) -> np.ndarray:
+    """``key`` of every history row as float64 (NaN where a row lacks it)."""
+    return np.array([float(row.get(key, np.nan)) for row in rows], dtype=np.float64)
+
+
+def loss_terms(rows: list, prefixes=("train_",)) -> list:
+    """The named loss terms of a history (e.g. ``train_kl``), in order of appearance."""
+    terms = []
+    for row in rows:
+        for key, value in row.items():
+            if (
+                key.startswith(prefixes)
+                and key not in TOTAL_LOSSES + _NOT_TERMS
+                and not key.endswith(("_best", "_count"))
+                and isinstance(value, (int, float))
+                and key not in terms
+            ):
+                terms.append(key)
+    return terms
+
+
+def best_epoch(curves: dict) -> tuple[str, int | None]:
+    """``(monitor, index)``: the lowest ``valid_loss`` (``train_loss`` without validation)."""
+    monitor = "valid_loss" if "valid_loss" in curves else "train_loss"
+    values = curves[monitor]
+    return monitor, (int(np.nanargmin(values)) if np.isfinite(values).any() else None)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from .._display import best_epoch, history_values, loss_terms
 from ._common import _pyplot
 
 
@@ -28,10 +29,6 @@ def _history_rows(estimator) -> list:
             "needs a skorch-based estimator such as AutoencoderTransformer or VAEGenerator)."
         )
     return list(history)
-
-
-def _series(rows, key) -> np.ndarray:
-    return np.array([float(row.get(key, np.nan)) for row in rows], dtype=np.float64)
 
 
 def plot_loss_curves(estimator, ax=None, *, logy="auto", title: str | None = None):
@@ -88,30 +85,15 @@ def plot_loss_curves(estimator, ax=None, *, logy="auto", title: str | None = Non
     return fig
 
 
-def _term_keys(rows) -> list:
-    """The ``train_<name>`` loss-term columns of the history, in order of appearance."""
-    terms = []
-    for row in rows:
-        for key in row:
-            if (
-                key.startswith("train_")
-                and key not in ("train_loss", "train_batch_size", "train_batch_count")
-                and not key.endswith("_best")
-                and key not in terms
-            ):
-                terms.append(key)
-    return terms
-
-
 def _loss_curves(rows):
     """``(curves, same_as_total)``: the curves to draw and the terms equal to the total loss."""
-    curves = {"train_loss": _series(rows, "train_loss")}
-    valid = _series(rows, "valid_loss")
+    curves = {"train_loss": history_values(rows, "train_loss")}
+    valid = history_values(rows, "valid_loss")
     if np.isfinite(valid).any():
         curves["valid_loss"] = valid
     same_as_total = []
-    for key in _term_keys(rows):
-        values = _series(rows, key)
+    for key in loss_terms(rows):
+        values = history_values(rows, key)
         if np.allclose(values, curves["train_loss"], equal_nan=True):
             same_as_total.append(key[len("train_") :])
         else:
@@ -137,10 +119,9 @@ def _draw_curves(ax, epochs, curves: dict, same_as_total: list) -> None:
 
 def _mark_best_epoch(ax, epochs, curves: dict) -> None:
     """A star at the lowest ``valid_loss`` (``train_loss`` without validation)."""
-    monitor = "valid_loss" if "valid_loss" in curves else "train_loss"
+    monitor, best = best_epoch(curves)
     monitored = curves[monitor]
-    if np.isfinite(monitored).any():
-        best = int(np.nanargmin(monitored))
+    if best is not None:
         ax.axvline(epochs[best], color="grey", ls=":", lw=1)
         ax.plot(
             [epochs[best]],

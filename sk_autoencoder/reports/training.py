@@ -4,30 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._display import TOTAL_LOSSES, best_epoch, history_values, loss_terms
 from .figures import layout, plotly
 from .page import Section
-
-_NOT_TERMS = ("train_loss", "valid_loss", "train_batch_size", "valid_batch_size")
-
-
-def _series(rows, key) -> np.ndarray:
-    return np.array([float(row.get(key, np.nan)) for row in rows], dtype=np.float64)
-
-
-def _curve_keys(rows) -> list:
-    """``train_loss``, ``valid_loss``, then every ``train_<term>`` / ``valid_<term>``."""
-    keys = ["train_loss", "valid_loss"]
-    for row in rows:
-        for key in row:
-            if (
-                key.startswith(("train_", "valid_"))
-                and key not in _NOT_TERMS
-                and not key.endswith(("_best", "_count"))
-                and isinstance(row[key], (int, float))
-                and key not in keys
-            ):
-                keys.append(key)
-    return keys
 
 
 def training_section(rows: list, whose: str, restored: int | None = None) -> Section:
@@ -44,15 +23,15 @@ def training_section(rows: list, whose: str, restored: int | None = None) -> Sec
     epochs = np.array([row.get("epoch", i + 1) for i, row in enumerate(rows)], dtype=float)
     fig = go.Figure()
     curves = {}
-    for key in _curve_keys(rows):
-        values = _series(rows, key)
+    for key in [*TOTAL_LOSSES, *loss_terms(rows, ("train_", "valid_"))]:
+        values = history_values(rows, key)
         if not np.isfinite(values).any():
             continue
         total = curves.get(key[:6] + "loss")
         if total is not None and np.allclose(values, total, equal_nan=True):
             continue  # a single term equal to the total loss: drawn once
         curves[key] = values
-        bold = key in ("train_loss", "valid_loss")
+        bold = key in TOTAL_LOSSES
         fig.add_trace(
             go.Scatter(
                 x=epochs,
@@ -62,8 +41,7 @@ def training_section(rows: list, whose: str, restored: int | None = None) -> Sec
                 line={"width": 2.5 if bold else 1.3, "dash": None if bold else "dash"},
             )
         )
-    monitor = "valid_loss" if "valid_loss" in curves else "train_loss"
-    best = int(np.nanargmin(curves[monitor]))
+    monitor, best = best_epoch(curves)
     if restored is not None and restored in epochs:
         best = int(np.flatnonzero(epochs == restored)[0])
     fig.add_trace(
