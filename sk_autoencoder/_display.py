@@ -102,3 +102,23 @@ def best_epoch(curves: dict) -> tuple[str, int | None]:
     monitor = "valid_loss" if "valid_loss" in curves else "train_loss"
     values = curves[monitor]
     return monitor, (int(np.nanargmin(values)) if np.isfinite(values).any() else None)
+
+
+# ------------------------------------------------------------------ anomaly scores
+def clipped_scores(scores: np.ndarray, threshold: float) -> tuple[np.ndarray, float, int]:
+    """``(shown, top, n_beyond)``: scores for a histogram, a heavy tail piled at ``top``.
+
+    ``top`` is three times the span from the lowest score (or the threshold) to the 99th
+    percentile (or the threshold), so a few huge scores do not squeeze the rest into one bin.
+    """
+    low = min(float(scores.min()), threshold)
+    top = low + 3 * (max(float(np.quantile(scores, 0.99)), threshold) - low)
+    n_beyond = int(np.sum(scores > top))
+    return (np.minimum(scores, top) if n_beyond else scores), top, n_beyond
+
+
+def column_shares(explanation) -> tuple[list, np.ndarray]:
+    """``(names, shares (n, p))`` of the ``share:<column>`` columns of an ``explain`` table."""
+    share_cols = [c for c in explanation.columns if str(c).startswith("share:")]
+    names = [str(c)[len("share:") :] for c in share_cols]
+    return names, explanation[share_cols].to_numpy(dtype=float)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._display import clipped_scores, column_shares
 from ._common import _pyplot
 
 
@@ -24,10 +25,7 @@ def plot_anomaly_scores(detector, X, *, labels=None, bins=50, ax=None, title=Non
         fig = ax.figure
     scores = -np.asarray(detector.score_samples(X), dtype=float)
     threshold = -float(detector.offset_)
-    low = min(scores.min(), threshold)
-    top = low + 3 * (max(np.quantile(scores, 0.99), threshold) - low)
-    n_beyond = int(np.sum(scores > top))
-    shown = np.minimum(scores, top) if n_beyond else scores
+    shown, top, n_beyond = clipped_scores(scores, threshold)
     edges = np.histogram_bin_edges(shown, bins=bins)
     if labels is None:
         ax.hist(shown, bins=edges, color="tab:blue", alpha=0.8, label="rows")
@@ -56,9 +54,8 @@ def plot_anomaly_contributions(detector, X, *, max_columns=10, ax=None, title=No
     """
     plt = _pyplot()
     ex = detector.explain(X, top_k=1)
-    share_cols = [c for c in ex.columns if str(c).startswith("share:")]
-    shares = ex[share_cols].to_numpy(dtype=float)
-    names = np.array([str(c)[len("share:") :] for c in share_cols])
+    names, shares = column_shares(ex)
+    names = np.array(names)
     keep = np.argsort(-shares.sum(axis=0), kind="stable")[: int(max_columns)]
     shares, names = shares[:, keep], names[keep]
     n_rows = len(shares)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._display import clipped_scores
 from .embedding import colouring
 from .figures import compact, layout, plotly
 from .page import Section, Table
@@ -22,10 +23,7 @@ def score_section(anomaly: np.ndarray, threshold: float, rule: str, y=None) -> S
     """Histogram of the anomaly scores with the fitted threshold and the share flagged."""
     go, _ = plotly()
     flagged = anomaly > threshold
-    low = min(float(anomaly.min()), threshold)
-    top = low + 3 * (max(float(np.quantile(anomaly, 0.99)), threshold) - low)
-    beyond = int(np.sum(anomaly > top))
-    shown = np.minimum(anomaly, top) if beyond else anomaly
+    shown, top, beyond = clipped_scores(anomaly, threshold)
     fig = go.Figure()
     bins = {"start": float(shown.min()), "end": float(shown.max()) + 1e-9}
     bins["size"] = max((bins["end"] - bins["start"]) / 60, 1e-12)

@@ -108,8 +108,7 @@ def _autoencoder_sections(target, X, y, sample, seed, note) -> list:
     Xs = take(X, sample)
     Xm = target.final_input(Xs)
     codes = final.transform(Xm)
-    E = final.reconstruction_error(Xm, per_feature=True)
-    E = E.reshape(len(E), -1)
+    E = final.reconstruction_error(Xm, per_feature=True)  # (n, d)
     labels = None if y is None else y[sample]
     colour = colouring(labels, E.mean(axis=1), "reconstruction error", all_labels=y)
     colouring_note = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._display import column_shares
 from .figures import compact, layout, plotly
 from .page import Section, Table
 
@@ -71,9 +72,7 @@ def error_section(E: np.ndarray, columns: list, *, image_shape=None, notes=()) -
 def share_section(explanation, flagged: np.ndarray, notes=()) -> Section:
     """Mean share of each column in the anomaly score: all rows and the flagged ones."""
     go, _ = plotly()
-    share_cols = [c for c in explanation.columns if str(c).startswith("share:")]
-    names = [str(c)[len("share:") :] for c in share_cols]
-    shares = explanation[share_cols].to_numpy(dtype=float)
+    names, shares = column_shares(explanation)
     everyone = shares.mean(axis=0)
     some = flagged.any()
     on_flagged = shares[flagged].mean(axis=0) if some else everyone

@@ -140,7 +140,7 @@ def embedding_section(codes, X_model, rows, colour: dict, *, seed, notes: list) 
             fig.update_xaxes(**axes["xaxis"], row=1, col=col)
             fig.update_yaxes(**axes["yaxis"], row=1, col=col)
     layout(fig, "", height=560)
-    fig.update_layout(margin={"t": 40}, legend={"title": {"text": colour.get("legend", "")}})
+    fig.update_layout(margin={"t": 40})
     section = Section("embedding", "Embedding", notes=list(notes))
     section.notes.append(
         "Drag to rotate, scroll to zoom, click a legend entry to hide a group. Axes show the "

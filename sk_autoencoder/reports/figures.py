@@ -7,7 +7,7 @@ import numpy as np
 REPORT_HINT = "install it with `pip install sk_autoencoder[report]`"
 #: The plotly configuration of every figure: no link to plotly's site, a PNG download button.
 CONFIG = {"displaylogo": False, "responsive": True, "toImageButtonOptions": {"scale": 2}}
-#: Colours of label levels (plotly's default qualitative palette, then a longer one).
+#: The colour of missing label values.
 MISSING_COLOUR = "#bbbbbb"
 
 

@@ -21,12 +21,8 @@ from ..preprocessing import TabularPreprocessor
 from ..timeseries import SeriesOutlierDetector
 from ..vae import VAEGenerator
 
-SUPPORTED = (
-    AutoencoderTransformer,
-    VAEGenerator,
-    AutoencoderOutlierDetector,
-    SeriesOutlierDetector,
-)
+DETECTORS = (AutoencoderOutlierDetector, SeriesOutlierDetector)
+SUPPORTED = (AutoencoderTransformer, VAEGenerator, *DETECTORS)
 
 
 @dataclasses.dataclass
@@ -59,9 +55,7 @@ class Target:
 
     @property
     def is_table(self) -> bool:
-        """Whether the rows are a mixed table read by a ``TabularPreprocessor``."""
-        if self.kind == "detector":
-            return getattr(self.final, "preprocessor_", None) is not None
+        """Whether an autoencoder's rows are a mixed table read by a ``TabularPreprocessor``."""
         return bool(self.steps) and isinstance(self.steps[0], TabularPreprocessor)
 
     def final_input(self, X):
@@ -72,7 +66,7 @@ class Target:
 
 
 def _check_fitted(final, name: str) -> None:
-    attributes = "estimators_" if isinstance(final, SUPPORTED[2:]) else None
+    attributes = "estimators_" if isinstance(final, DETECTORS) else None
     try:
         check_is_fitted(final, attributes)
     except NotFittedError as exc:
