@@ -20,6 +20,7 @@ from sk_autoencoder import (  # noqa: E402
 )
 from sk_autoencoder.plotting import (  # noqa: E402
     plot_embedding,
+    plot_embeddings_side_by_side,
     plot_image_grid,
     plot_interpolation,
     plot_loss_curves,
@@ -374,3 +375,22 @@ def test_traversal_grid_from_a_fitted_vae():
         plot_traversal(traversal[0, 0])
     with pytest.raises(ValueError, match="values needs 3"):
         plot_traversal(traversal, values=[1.0])
+
+
+def test_embeddings_side_by_side_share_rows_colours_and_notes():
+    rng = np.random.default_rng(1)
+    Z3, Z2 = rng.standard_normal((500, 3)), rng.standard_normal((500, 2))
+    labels = np.where(rng.random(500) > 0.5, "yes", "no")
+    fig = plot_embeddings_side_by_side(
+        {"PCA": Z3, "code": Z2}, labels, max_points=200, random_state=3, title="Two views"
+    )
+    pca, code = fig.axes[:2]
+    assert (pca.get_title(), code.get_title()) == ("PCA", "code")
+    # the same random rows in both panels, so the same legend counts
+    legends = [[t.get_text() for t in ax.get_legend().get_texts()] for ax in (pca, code)]
+    assert legends[0] == legends[1] and sum(int(t.split("(")[1][:-1]) for t in legends[0]) == 200
+    text = fig._suptitle.get_text()
+    assert text.startswith("Two views") and "random 200 of 500 points shown, seed 3" in text
+    assert "axes zoomed to the 0.01-0.99 quantiles" in text
+    with pytest.raises(ValueError, match="same rows"):
+        plot_embeddings_side_by_side({"a": Z3, "b": Z2[:10]})

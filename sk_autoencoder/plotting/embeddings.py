@@ -89,17 +89,25 @@ def plot_embedding(
             _draw_levels(plt, ax, scatter, Zs, lab, size, label_name, palette)
 
     _label_axes(ax, k, axis_labels)
-    notes = []
-    if len(shown) < n:
-        notes.append(f"random {len(shown):,} of {n:,} points shown, seed {random_state}")
-    if zoom_quantile is not None and len(Zs):
+    zoomed = zoom_quantile is not None and len(Zs) > 0
+    if zoomed:
         _zoom(ax, Zs, k, zoom_quantile)
-        notes.append(f"axes zoomed to the {zoom_quantile:g}-{1 - zoom_quantile:g} quantiles")
+    notes = _notes(n, len(shown), random_state, zoom_quantile if zoomed else None)
     text = title if title is not None else f"Code ({k}-D)"
     if notes:
         text += "\n(" + "; ".join(notes) + ")"
     ax.set_title(text)
     return fig
+
+
+def _notes(n: int, n_shown: int, random_state, zoom_quantile) -> list:
+    """What a title says of the points drawn and of the zoom."""
+    notes = []
+    if n_shown < n:
+        notes.append(f"random {n_shown:,} of {n:,} points shown, seed {random_state}")
+    if zoom_quantile is not None:
+        notes.append(f"axes zoomed to the {zoom_quantile:g}-{1 - zoom_quantile:g} quantiles")
+    return notes
 
 
 def _check_codes(Z) -> np.ndarray:
@@ -234,6 +242,12 @@ def plot_embeddings_side_by_side(
     panels = {name: _check_codes(Z) for name, Z in embeddings.items()}
     if not panels:
         raise ValueError("plot_embeddings_side_by_side needs at least one embedding.")
+    n = len(next(iter(panels.values())))
+    if any(len(Z) != n for Z in panels.values()):
+        sizes = {name: len(Z) for name, Z in panels.items()}
+        raise ValueError(
+            f"plot_embeddings_side_by_side: the embeddings must be of the same rows, got {sizes}."
+        )
     fig = plt.figure(figsize=(7 * len(panels), 6.5))
     for i, (name, Z) in enumerate(panels.items()):
         ax = fig.add_subplot(1, len(panels), i + 1, projection="3d" if Z.shape[1] == 3 else None)
@@ -252,12 +266,8 @@ def plot_embeddings_side_by_side(
             zoom_quantile=zoom_quantile,
         )
         ax.set_title(name)  # the notes, the same for every panel, go in the figure title
-    n = len(next(iter(panels.values())))
-    notes = []
-    if max_points is not None and n > max_points:
-        notes.append(f"random {int(max_points):,} of {n:,} points shown, seed {random_state}")
-    if zoom_quantile is not None:
-        notes.append(f"axes zoomed to the {zoom_quantile:g}-{1 - zoom_quantile:g} quantiles")
+    n_shown = len(shown_points(n, max_points, random_state))
+    notes = _notes(n, n_shown, random_state, zoom_quantile if n else None)
     text = "\n".join([t for t in (title, "; ".join(notes)) if t])
     if text:
         fig.suptitle(text)
