@@ -118,7 +118,7 @@ def _spec_state(spec) -> dict:
 def _spec_from_state(node, start: int):
     kind = node.get("kind") if isinstance(node, dict) else None
     if kind == "numeric":
-        quantiles = _quantiles(node.get("quantiles") if isinstance(node, dict) else None)
+        quantiles = _quantiles(node.get("quantiles"))
         plain = {k: v for k, v in node.items() if k != "quantiles"}
         _keys(plain, _NUMERIC_KEYS, "a numeric column")
         scale = _unfloat(node["scale"])

@@ -190,18 +190,19 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         check_params(self, _TABULAR_RULES)
         columns, n_rows = _read_table(X, fitted=None, method="fit")
         kinds = _resolve_kinds(columns, self.categorical_columns, self.numeric_columns)
+        quantile = self.numeric_transform == "quantile"
+        numeric, categorical = self._numeric_params(), self._categorical_params()
         specs, start = [], 0
         for (name, col), kind in zip(columns, kinds):
             if kind == "numeric":
                 values = _to_float(name, col, fitting=True)
-                quantile = self.numeric_transform == "quantile"
-                params = self._numeric_params()
-                spec = _NumericSpec.fit(name, col.dtype, values, start, quantile=quantile, **params)
+                spec = _NumericSpec.fit(
+                    name, col.dtype, values, start, quantile=quantile, **numeric
+                )
                 if not quantile:  # normal scores are bounded: nothing to lose
                     _check_float32_spread(name, values, spec)
             else:
-                params = self._categorical_params()
-                spec = _CategoricalSpec.fit(name, col, n_rows, start, **params)
+                spec = _CategoricalSpec.fit(name, col, n_rows, start, **categorical)
             specs.append(spec)
             start += spec.width
         _remember_input(self, X, columns)
